@@ -1,0 +1,45 @@
+// Builds the real dependencies of the functions from the configuration. Entry points call
+// it once; tests build their own (emulators, recording fetches, a shared test database).
+import { createTokenVerifier, type TokenVerifier } from "./auth.ts";
+import { type Config, secretsOf } from "./config.ts";
+import { createDatabase, type Database } from "./db.ts";
+import { createLogger, type Logger } from "./log.ts";
+
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  verifyToken: TokenVerifier;
+  /** Release connections (and stop the embedded database when one was started). */
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config): Promise<Services> {
+  const logger = createLogger({ secrets: secretsOf(config) });
+  let url = config.databaseUrl;
+  let stopEmbedded: (() => Promise<void>) | undefined;
+  if (!url) {
+    // Local only (config refuses a missing database when deployed). Imported on demand so
+    // PGlite never reaches a deployment bundle.
+    const { startEmbeddedDatabase } = await import("./embedded_db.ts");
+    const { migrate } = await import("../../supabase/migrate.ts");
+    const embedded = await startEmbeddedDatabase({ dataDir: ".data/pglite" });
+    url = embedded.url;
+    stopEmbedded = embedded.stop;
+    const db = createDatabase(url, { max: 1 });
+    await migrate(db.sql);
+    await db.end();
+  }
+  // PGlite is a single session: one connection. Edge isolates are many: keep pools small.
+  const db = createDatabase(url, { max: stopEmbedded ? 1 : config.deployed ? 3 : 10 });
+  return {
+    config,
+    logger,
+    db,
+    verifyToken: createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl }),
+    close: async () => {
+      await db.end();
+      await stopEmbedded?.();
+    },
+  };
+}

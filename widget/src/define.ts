@@ -1,0 +1,1 @@
+import "./meeting-list/meeting-list.js";

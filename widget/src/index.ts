@@ -1,0 +1,1 @@
+export { MeetingListElement } from "./meeting-list/meeting-list.js";
