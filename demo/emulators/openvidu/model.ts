@@ -250,7 +250,7 @@ export class OpenViduModel {
       sessionId,
       createdAt,
       uniqueSessionId: `${sessionId}_${createdAt}`,
-      properties: { ...properties, customSessionId: properties.customSessionId },
+      properties: { ...properties },
       connections: new Map(),
       recordingId: null,
       recordingManuallyStopped: false,
@@ -272,10 +272,6 @@ export class OpenViduModel {
 
   activeConnections(session: Session): Connection[] {
     return [...session.connections.values()].filter((c) => c.status === "active");
-  }
-
-  isRecording(session: Session): boolean {
-    return session.recordingId !== null;
   }
 
   // -------------------------------------------------------------------------
