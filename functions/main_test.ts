@@ -4,15 +4,9 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startOpenViduEmulator } from "../demo/emulators/openvidu/mod.ts";
 import { clientUser, eventually, operatorUser } from "./_shared/testing.ts";
+import { freePort } from "./meetings/testing.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 Deno.test({
   name: "the served functions answer under /functions/v1/meetings against OpenVidu",

@@ -10,7 +10,14 @@ import type { Database } from "../_shared/db.ts";
 import { AppError, parseInput } from "../_shared/errors.ts";
 import type { Logger } from "../_shared/log.ts";
 import { cancelMeeting, endMeeting, joinToken, startMeeting, visibleMeeting } from "./lifecycle.ts";
-import { CreateMeetingBody, decodeCursor, ListQuery, MeetingId, toMeeting } from "./schemas.ts";
+import {
+  base64url,
+  CreateMeetingBody,
+  decodeCursor,
+  ListQuery,
+  MeetingId,
+  toMeeting,
+} from "./schemas.ts";
 import { insertMeeting, listMeetings } from "./store.ts";
 
 export interface MeetingsDeps {
@@ -146,10 +153,7 @@ async function jsonBody(c: Context<AppEnv>): Promise<unknown> {
 async function conditionalJson(c: Context<AppEnv>, value: unknown): Promise<Response> {
   const body = JSON.stringify(value);
   const digest = await crypto.subtle.digest("SHA-1", new TextEncoder().encode(body));
-  const etag = `"${
-    btoa(String.fromCharCode(...new Uint8Array(digest))).replace(/\+/g, "-")
-      .replace(/\//g, "_").replace(/=+$/, "")
-  }"`;
+  const etag = `"${base64url(new Uint8Array(digest))}"`;
   c.header("ETag", etag);
   c.header("Cache-Control", "private, no-cache");
   c.header("Vary", "Authorization", { append: true });

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_SESSION_PROPERTIES } from "../../demo/emulators/openvidu/model.ts";
 import { startOpenViduEmulator } from "../../demo/emulators/openvidu/mod.ts";
 import { dbTest, eventually } from "../_shared/testing.ts";
-import { closedPort, harness, OPENVIDU_SECRET } from "./testing.ts";
+import { freePort, harness, OPENVIDU_SECRET } from "./testing.ts";
 
 const sessionOf = (id: string) => `visio-${id}`;
 
@@ -142,7 +142,7 @@ dbTest(
     assert.equal(await h.status(m.id), "scheduled");
 
     // Nothing listening.
-    const down = await harness(db, { openvidu: { url: `http://127.0.0.1:${closedPort()}` } });
+    const down = await harness(db, { openvidu: { url: `http://127.0.0.1:${freePort()}` } });
     const refusedConn = await down.request("POST", `/meetings/${m.id}/start`, down.operator);
     assert.equal(refusedConn.status, 502);
     assert.match(
@@ -414,7 +414,7 @@ dbTest(
     // OpenVidu unreachable: the same.
     const m2 = await h.create();
     await h.request("POST", `/meetings/${m2.id}/start`, h.operator);
-    const down = await harness(db, { openvidu: { url: `http://127.0.0.1:${closedPort()}` } });
+    const down = await harness(db, { openvidu: { url: `http://127.0.0.1:${freePort()}` } });
     const res2 = await down.request("POST", `/meetings/${m2.id}/end`, down.operator);
     assert.equal(res2.status, 200);
     assert.equal(await h.status(m2.id), "completed");

@@ -106,10 +106,14 @@ export interface Cursor {
 
 const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-export function encodeCursor(cursor: Cursor): string {
-  const bytes = new TextEncoder().encode(`${cursor.scheduledAt}|${cursor.id}`);
+/** Unpadded base64url of some bytes (cursors, ETags). */
+export function base64url(bytes: Uint8Array): string {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_")
     .replace(/=+$/, "");
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return base64url(new TextEncoder().encode(`${cursor.scheduledAt}|${cursor.id}`));
 }
 
 export function decodeCursor(text: string): Cursor {

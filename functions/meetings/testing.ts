@@ -151,8 +151,8 @@ export function futureTimes(n: number): string[] {
   return Array.from({ length: n }, (_, i) => new Date(base - i * 1000).toISOString());
 }
 
-/** A port nothing listens on. */
-export function closedPort(): number {
+/** A port nothing listens on (for a "connection refused", or for a server to take). */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();

@@ -8,6 +8,7 @@ import {
   startOpenViduEmulator,
 } from "../../../demo/emulators/openvidu/mod.ts";
 import { UpstreamError } from "../errors.ts";
+import { freePort } from "../../meetings/testing.ts";
 import { createOpenViduClient, type OpenViduClientOptions } from "./openvidu.ts";
 
 const SECRET = `secret-${crypto.randomUUID()}`;
@@ -186,9 +187,7 @@ Deno.test("a server that does not answer in time is a timeout error, at the dead
 });
 
 Deno.test("an unreachable server is a connection error naming the server, not the secret", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort();
   const ov = createOpenViduClient({
     url: `http://OPENVIDUAPP:${SECRET}@127.0.0.1:${port}/`,
     secret: SECRET,
