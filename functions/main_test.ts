@@ -1,0 +1,94 @@
+// functions/main.ts as `npm run functions` runs it: a separate process on a free port with the
+// embedded database, against the OpenVidu emulator, called over real HTTP.
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { startOpenViduEmulator } from "../demo/emulators/openvidu/mod.ts";
+import { clientUser, eventually, operatorUser } from "./_shared/testing.ts";
+import { freePort } from "./meetings/testing.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+Deno.test({
+  name: "the served functions answer under /functions/v1/meetings against OpenVidu",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const secret = `served-secret-${crypto.randomUUID()}`;
+    const emulator = await startOpenViduEmulator({ secret, log: () => {} });
+    const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}functions/main.ts`],
+      cwd,
+      env: { PORT: String(port), OPENVIDU_URL: emulator.url, OPENVIDU_SECRET: secret },
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let output = "";
+    const drain = (stream: ReadableStream<Uint8Array<ArrayBuffer>>) =>
+      stream.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (chunk) => void (output += chunk) }),
+      );
+    const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+    const base = `http://127.0.0.1:${port}/functions/v1`;
+    try {
+      await eventually(() => output.includes("Foxeo Visio functions:"), {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+        what: `the functions to start (output so far: ${output.slice(-500)})`,
+      });
+      assert.match(output, new RegExp(`${base}/meetings`));
+      assert.match(output, /OpenVidu at http:\/\/127\.0\.0\.1:\d+/);
+
+      const operator = await operatorUser();
+      const alice = await clientUser();
+      const call = async (method: string, path: string, auth: string, body?: unknown) => {
+        const res = await fetch(`${base}${path}`, {
+          method,
+          headers: { authorization: auth, "content-type": "application/json" },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, json: await res.json(), headers: res.headers };
+      };
+      const created = await call("POST", "/meetings", operator.auth, {
+        title: "Served",
+        client_id: alice.clientId,
+      });
+      assert.equal(created.status, 201);
+      const id = created.json.id;
+      assert.equal((await call("GET", `/meetings/${id}`, alice.auth)).json.title, "Served");
+      const started = await call("POST", `/meetings/${id}/start`, operator.auth);
+      assert.equal(started.json.status, "in_progress");
+      const token = await call("POST", `/meetings/${id}/token`, alice.auth);
+      assert.equal(token.status, 200);
+      await emulator.join(`visio-${id}`, { token: token.json.token });
+      const ended = await call("POST", `/meetings/${id}/end`, operator.auth);
+      assert.equal(ended.json.status, "completed");
+      assert.equal(emulator.model.recording(`visio-${id}`).status, "ready");
+      const list = await call("GET", "/meetings", alice.auth);
+      assert.deepEqual(list.json.items.map((m: { id: string }) => m.id), [id]);
+      assert.ok(list.headers.get("x-request-id"));
+
+      const nowhere = await fetch(`${base}/nothing`);
+      assert.equal(nowhere.status, 404);
+      assert.equal((await nowhere.json()).error.code, "not_found");
+      const preflight = await fetch(`${base}/meetings`, {
+        method: "OPTIONS",
+        headers: { origin: "http://localhost:5173", "access-control-request-method": "GET" },
+      });
+      await preflight.body?.cancel();
+      assert.equal(preflight.status, 204);
+    } finally {
+      child.kill("SIGTERM");
+      const status = await child.status;
+      await drained.catch(() => {});
+      await emulator.close();
+      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+      assert.equal(status.code, 0, `exit code; output:\n${output.slice(-2000)}`);
+    }
+    assert.ok(output.includes('"path":"/meetings/'), "the access log was written");
+    assert.ok(!output.includes(secret), "OPENVIDU_SECRET in the process output");
+    assert.ok(!output.includes(btoa(`OPENVIDUAPP:${secret}`)));
+  },
+});
