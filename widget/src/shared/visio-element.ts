@@ -1,0 +1,85 @@
+/**
+ * What the three elements share: where the service is, where the user's token comes from, which
+ * language to speak, and how a failure is reported.
+ */
+import { LitElement } from "lit";
+import { property } from "lit/decorators.js";
+import { ApiClient } from "./api-client.js";
+import { toWidgetError, type WidgetError } from "./errors.js";
+import { FoxeoErrorEvent } from "./events.js";
+import { common, type CommonMessages } from "./i18n/common.js";
+import { type Locale, localeOf, PageLangController } from "./i18n/locale.js";
+import { type AccessTokenGetter, resolveAccessToken, type SupabaseAuthClient } from "./token-source.js";
+
+export abstract class VisioElement extends LitElement {
+  /**
+   * Base URL of the functions: `https://<ref>.supabase.co/functions/v1`.
+   */
+  @property({ attribute: "functions-url" })
+  functionsUrl = "";
+
+  /** The user's access token (a Supabase JWT). Property only: tokens do not belong in markup. */
+  @property({ attribute: false })
+  accessToken: string | null = null;
+
+  /** Called before each request for a fresh access token; wins over `accessToken`. */
+  @property({ attribute: false })
+  getAccessToken: AccessTokenGetter | null = null;
+
+  /** A supabase-js client whose current session supplies the token. */
+  @property({ attribute: false })
+  supabase: SupabaseAuthClient | null = null;
+
+  /** With `supabase-key`: read the page's persisted Supabase session (loads supabase-js). */
+  @property({ attribute: "supabase-url" })
+  supabaseUrl = "";
+
+  /** The project's anon (publishable) key, with `supabase-url`. */
+  @property({ attribute: "supabase-key" })
+  supabaseKey = "";
+
+  #api: ApiClient | null = null;
+
+  constructor() {
+    super();
+    new PageLangController(this);
+  }
+
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, "lang"];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === "lang") this.requestUpdate();
+  }
+
+  /** The client for `functions-url`; the token source is read at each request. */
+  protected get api(): ApiClient {
+    const url = this.functionsUrl.replace(/\/+$/, "");
+    if (this.#api?.functionsUrl !== url) {
+      this.#api = new ApiClient({ functionsUrl: url, getToken: () => resolveAccessToken(this) });
+    }
+    return this.#api;
+  }
+
+  protected get locale(): Locale {
+    return localeOf(this);
+  }
+
+  protected get common(): CommonMessages {
+    return common[this.locale.lang];
+  }
+
+  /** Fires one `foxeo-error` for a failure and returns it as a WidgetError. */
+  protected report(error: unknown): WidgetError {
+    const e = toWidgetError(error);
+    this.dispatchEvent(new FoxeoErrorEvent(e));
+    return e;
+  }
+
+  /** The localized sentence for a failure, e.g. for `part="error"`. */
+  protected explain(error: WidgetError): string {
+    return this.common.errors[error.code];
+  }
+}
