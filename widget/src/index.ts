@@ -3,6 +3,8 @@
 // register the tags.
 export { MeetingListElement } from "./meeting-list/meeting-list.js";
 export type { ClientInfo } from "./meeting-list/meeting-list.js";
+export { MeetingRoomElement } from "./meeting-room/meeting-room.js";
+export type * from "./meeting-room/room-connection.js";
 export { WidgetError } from "./shared/errors.js";
 export type { FieldIssue, WidgetErrorCode } from "./shared/errors.js";
 export * from "./shared/events.js";
