@@ -5,6 +5,7 @@ export { MeetingListElement } from "./meeting-list/meeting-list.js";
 export type { ClientInfo } from "./meeting-list/meeting-list.js";
 export { MeetingRoomElement } from "./meeting-room/meeting-room.js";
 export type * from "./meeting-room/room-connection.js";
+export { RecordingPlayerElement } from "./recording-player/recording-player.js";
 export { WidgetError } from "./shared/errors.js";
 export type { FieldIssue, WidgetErrorCode } from "./shared/errors.js";
 export * from "./shared/events.js";

@@ -216,7 +216,7 @@ const CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-headers": "authorization, content-type, if-none-match, x-client-info, apikey, x-request-id, range",
   "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE, OPTIONS",
-  "access-control-expose-headers": "etag, x-request-id, content-range, content-length, accept-ranges",
+  "access-control-expose-headers": "etag, x-request-id, content-range, content-length, accept-ranges, content-disposition",
   "access-control-max-age": "600",
 };
 
@@ -237,7 +237,13 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
       transcripts: new Map(),
       faults: [],
       requests: [],
-      linkTtlSeconds: seed.linkTtlSeconds ?? 3600,
+      // Successive links get successive lifetimes (the last one repeats).
+      linkTtl: [].concat(seed.linkTtlSeconds ?? 3600),
+      // What `expires_at` claims, when it should differ from the real lifetime (clock skew).
+      reportedTtl: seed.reportedTtlSeconds ?? null,
+      // Answer video range requests with at most this many bytes, slowly: a large recording.
+      chunkBytes: seed.chunkBytes ?? null,
+      chunkDelayMs: seed.chunkDelayMs ?? 0,
     };
     for (const [meetingId, recs] of Object.entries(seed.recordings ?? {})) setRecordings(t, meetingId, recs);
     tenants.set(id, t);
@@ -501,7 +507,8 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
   }
 
   function links(t, m, r) {
-    const exp = Math.floor(Date.now() / 1000) + t.linkTtlSeconds;
+    const ttl = t.linkTtl.length > 1 ? t.linkTtl.shift() : t.linkTtl[0];
+    const exp = Math.floor(Date.now() / 1000) + ttl;
     const sign = (ext, download) => {
       const path = `recordings/meetings/${m.id}/${r.id}.${ext}`;
       const token = createHmac("sha256", SECRET).update(`${path}|${exp}`).digest("base64url");
@@ -511,7 +518,7 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
     const done = r.transcription_status === "completed";
     const name = m.title.replace(/[^\p{L}\p{N}]+/gu, "-");
     return {
-      expires_at: new Date(exp * 1000).toISOString(),
+      expires_at: new Date((t.reportedTtl === null ? exp : Math.floor(Date.now() / 1000) + t.reportedTtl) * 1000).toISOString(),
       video_url: sign("mp4"),
       video_download_url: sign("mp4", `${name}.mp4`),
       srt_url: done ? sign("srt") : null,
@@ -520,8 +527,8 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
     };
   }
 
-  function storage(t, req, res, url, parts) {
-    const path = parts.slice(7).join("/");
+  async function storage(t, req, res, url, parts) {
+    const path = parts.slice(6).join("/");
     const exp = Number(url.searchParams.get("exp"));
     const token = url.searchParams.get("token") ?? "";
     const want = createHmac("sha256", SECRET).update(`${path}|${exp}`).digest("base64url");
@@ -560,12 +567,17 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
       return;
     }
     let start = range[1] === "" ? video.length - Number(range[2]) : Number(range[1]);
+    // (end is narrowed below when the tenant serves in chunks)
     let end = range[1] === "" || range[2] === "" ? video.length - 1 : Math.min(Number(range[2]), video.length - 1);
     if (start < 0) start = 0;
     if (start >= video.length || start > end) {
       entry.status = 416;
       res.writeHead(416, { ...headers, "content-range": `bytes */${video.length}` }).end();
       return;
+    }
+    if (t.chunkBytes) {
+      end = Math.min(end, start + t.chunkBytes - 1);
+      if (t.chunkDelayMs) await new Promise((r) => setTimeout(r, t.chunkDelayMs));
     }
     entry.status = 206;
     headers["content-range"] = `bytes ${start}-${end}/${video.length}`;

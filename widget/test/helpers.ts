@@ -47,7 +47,13 @@ async function control<T>(path: string, method = "GET", body?: unknown): Promise
 export const createTenant = (seed: {
   meetings?: number | SeedMeeting[];
   recordings?: Record<string, SeedRecording[]>;
-  linkTtlSeconds?: number;
+  /** Lifetime of successive signed links (the last one repeats). */
+  linkTtlSeconds?: number | number[];
+  /** What `expires_at` claims instead of the real lifetime (clock skew). */
+  reportedTtlSeconds?: number;
+  /** Serve the video in chunks of this size, each after `chunkDelayMs` (a large recording). */
+  chunkBytes?: number;
+  chunkDelayMs?: number;
 } = {}) => control<Tenant>("tenants", "POST", seed);
 
 export const tokenFor = (t: Tenant, user: { role: string; clientId?: string; fullName?: string; expiresIn?: number }) =>
