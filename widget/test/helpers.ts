@@ -140,3 +140,17 @@ export function restorePageVisibility(): void {
   delete (document as unknown as Record<string, unknown>).hidden;
   delete (document as unknown as Record<string, unknown>).visibilityState;
 }
+
+/** A supabase-js session as it persists it. */
+export function supabaseSession(accessToken: string) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = JSON.parse(atob(accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  return {
+    access_token: accessToken,
+    token_type: "bearer",
+    expires_in: 3600,
+    expires_at: now + 3600,
+    refresh_token: "refresh-token",
+    user: { id: claims.sub, aud: "authenticated", role: "authenticated", app_metadata: claims.app_metadata, user_metadata: claims.user_metadata, created_at: new Date().toISOString() },
+  };
+}

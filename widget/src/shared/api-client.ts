@@ -167,6 +167,18 @@ export class ApiClient {
   async #request(path: string, opts: RequestOptions): Promise<{ body: unknown; etag: string | null; notModified: boolean }> {
     if (!this.functionsUrl) throw new WidgetError("config", `Cannot ${opts.what}: \`functions-url\` is not set`);
     const token = await this.#getToken();
+    try {
+      return await this.#send(path, opts, token);
+    } catch (error) {
+      // A token that expired just now: if the source has a newer one, try once more with it.
+      if (!(error instanceof WidgetError) || error.status !== 401) throw error;
+      const fresh = await this.#getToken().catch(() => token);
+      if (fresh === token) throw error;
+      return this.#send(path, opts, fresh);
+    }
+  }
+
+  async #send(path: string, opts: RequestOptions, token: string): Promise<{ body: unknown; etag: string | null; notModified: boolean }> {
     this.identity = identityOf(token);
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: "application/json" };
     if (opts.body !== undefined) headers["content-type"] = "application/json";
