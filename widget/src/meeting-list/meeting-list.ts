@@ -9,7 +9,7 @@ import { FoxeoJoinEvent, FoxeoMeetingChangedEvent, FoxeoOpenRecordingsEvent, typ
 import { formatDateTime, formatDuration } from "../shared/format/format.js";
 import { meetingListMessages, type MeetingListMessages } from "../shared/i18n/meeting-list.js";
 import { VisioElement } from "../shared/visio-element.js";
-import { renderCreateForm } from "./create-form.js";
+import type { renderCreateForm } from "./create-form.js";
 import { styles } from "./meeting-list.styles.js";
 
 /** A client the operator works for, to show names instead of ids. */
@@ -110,6 +110,8 @@ export class MeetingListElement extends VisioElement {
   @state() private createError: WidgetError | null = null;
 
   #key = "";
+  /** The creation form, loaded the first time the operator opens it (clients never need it). */
+  #form: typeof renderCreateForm | null = null;
   readonly #poll = new PollingController(this, {
     interval: () => this.pollInterval * 1000,
     poll: () => this.#refresh(),
@@ -176,8 +178,8 @@ export class MeetingListElement extends VisioElement {
           ? html`<button part="create-button" class="btn primary" @click=${this.#openForm}>${t.newMeeting}</button>`
           : nothing}
       </header>
-      ${this.creating && this.#operator
-        ? renderCreateForm({
+      ${this.creating && this.#operator && this.#form
+        ? this.#form({
           t: t.form,
           languages: t.languages,
           clients: this.clients,
@@ -418,7 +420,8 @@ export class MeetingListElement extends VisioElement {
     this.clientId = (e.target as HTMLSelectElement).value;
   }
 
-  #openForm(): void {
+  async #openForm(): Promise<void> {
+    this.#form ??= (await import("./create-form.js")).renderCreateForm;
     this.creating = true;
     this.createError = null;
     this.notice = null;

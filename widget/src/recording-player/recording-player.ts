@@ -1,7 +1,8 @@
 import { Task, TaskStatus } from "@lit/task";
 import { html, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
-import type { Recording, RecordingLinks, Transcript } from "../shared/api-types.js";
+import { listRecordings, recordingLinks, recordingTranscript, retryTranscription } from "../shared/api-recordings.js";
+import type { Recording, RecordingLinks } from "../shared/api-types.js";
 import { PollingController } from "../shared/controllers/polling.js";
 import { toWidgetError, WidgetError } from "../shared/errors.js";
 import { formatBytes, formatDateTime, formatDuration } from "../shared/format/format.js";
@@ -86,7 +87,7 @@ export class RecordingPlayerElement extends VisioElement {
     args: () => [this.functionsUrl, this.meetingId] as const,
     task: async ([, id], { signal }) => {
       if (!id) throw new WidgetError("config", "No `meeting-id` given");
-      const list = await this.api.recordings(id, signal);
+      const list = await listRecordings(this.api, id, signal);
       this.#adopt(list);
       return list;
     },
@@ -103,8 +104,8 @@ export class RecordingPlayerElement extends VisioElement {
       this.#clearMedia();
       if (!id || status !== "ready") return { links: null, transcript: null };
       const [links, transcript] = await Promise.all([
-        this.api.recordingLinks(meetingId, id, signal),
-        transcription === "completed" ? this.api.transcript(meetingId, id, signal) : Promise.resolve(null),
+        recordingLinks(this.api, meetingId, id, signal),
+        transcription === "completed" ? recordingTranscript(this.api, meetingId, id, signal) : Promise.resolve(null),
       ]);
       this.#useLinks(links, true);
       this.transcript.set(transcript);
@@ -246,7 +247,7 @@ export class RecordingPlayerElement extends VisioElement {
   }
 
   async #reloadList(): Promise<void> {
-    this.#adopt(await this.api.recordings(this.meetingId));
+    this.#adopt(await listRecordings(this.api, this.meetingId));
   }
 
   #clearMedia(): void {
@@ -304,7 +305,7 @@ export class RecordingPlayerElement extends VisioElement {
       const at = afterError ? this.#lastTime : (v?.currentTime ?? this.#lastTime);
       const wasPlaying = afterError ? this.#playing : !!v && !v.paused && !v.ended;
       try {
-        const links = await this.api.recordingLinks(this.meetingId, r.id);
+        const links = await recordingLinks(this.api, this.meetingId, r.id);
         if (this.selected !== r.id) return;
         const swap = afterError || !v || !fullyBuffered(v);
         this.#useLinks(links, swap);
@@ -337,7 +338,7 @@ export class RecordingPlayerElement extends VisioElement {
   async #retry(r: Recording): Promise<void> {
     this.retrying = true;
     try {
-      await this.api.retryTranscription(this.meetingId, r.id);
+      await retryTranscription(this.api, this.meetingId, r.id);
       this.notice = { kind: "success", text: this.#t.retried };
       await this.#reloadList();
     } catch (error) {

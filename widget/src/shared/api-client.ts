@@ -10,15 +10,9 @@ import {
   type MeetingStatus,
   type MeetingToken,
   type NewMeeting,
-  readLinks,
   readMeeting,
   readMeetingPage,
-  readRecordings,
   readToken,
-  readTranscript,
-  type Recording,
-  type RecordingLinks,
-  type Transcript,
 } from "./api-types.js";
 import { type FieldIssue, isAbort, WidgetError, type WidgetErrorCode } from "./errors.js";
 import { identityOf, type TokenIdentity } from "./token-source.js";
@@ -46,7 +40,7 @@ export interface ListQuery {
   cursor?: string | null;
 }
 
-interface RequestOptions {
+export interface RequestOptions {
   method?: "GET" | "POST";
   body?: unknown;
   signal?: AbortSignal;
@@ -98,17 +92,17 @@ export class ApiClient {
     if (query.limit) params.set("limit", String(query.limit));
     if (query.cursor) params.set("cursor", query.cursor);
     const qs = params.toString();
-    const res = await this.#request(`/meetings${qs ? `?${qs}` : ""}`, { ...opts, what: "list meetings" });
+    const res = await this.request(`/meetings${qs ? `?${qs}` : ""}`, { ...opts, what: "list meetings" });
     return { etag: res.etag, value: res.notModified ? undefined : readMeetingPage(res.body) };
   }
 
   async getMeeting(id: string, opts: { signal?: AbortSignal; etag?: string | null } = {}): Promise<Fresh<Meeting>> {
-    const res = await this.#request(`/meetings/${enc(id)}`, { ...opts, what: `read meeting ${id}` });
+    const res = await this.request(`/meetings/${enc(id)}`, { ...opts, what: `read meeting ${id}` });
     return { etag: res.etag, value: res.notModified ? undefined : readMeeting(res.body) };
   }
 
   async createMeeting(input: NewMeeting, signal?: AbortSignal): Promise<Meeting> {
-    const res = await this.#request("/meetings", { method: "POST", body: input, signal, what: `create meeting "${input.title}"` });
+    const res = await this.request("/meetings", { method: "POST", body: input, signal, what: `create meeting "${input.title}"` });
     return readMeeting(res.body);
   }
 
@@ -126,45 +120,21 @@ export class ApiClient {
 
   /** A single-use OpenVidu token; ask again for every join and for a screen share. */
   async meetingToken(id: string, signal?: AbortSignal): Promise<MeetingToken> {
-    const res = await this.#request(`/meetings/${enc(id)}/token`, { method: "POST", signal, what: `get a token for meeting ${id}` });
+    const res = await this.request(`/meetings/${enc(id)}/token`, { method: "POST", signal, what: `get a token for meeting ${id}` });
     return readToken(res.body);
   }
 
-  async recordings(meetingId: string, signal?: AbortSignal): Promise<Recording[]> {
-    const res = await this.#request(`/meetings/${enc(meetingId)}/recordings`, { signal, what: `list recordings of meeting ${meetingId}` });
-    return readRecordings(res.body);
-  }
-
-  async recordingLinks(meetingId: string, recordingId: string, signal?: AbortSignal): Promise<RecordingLinks> {
-    const res = await this.#request(`/meetings/${enc(meetingId)}/recordings/${enc(recordingId)}/links`, {
-      signal,
-      what: `get links of recording ${recordingId}`,
-    });
-    return readLinks(res.body);
-  }
-
-  async transcript(meetingId: string, recordingId: string, signal?: AbortSignal): Promise<Transcript> {
-    const res = await this.#request(`/meetings/${enc(meetingId)}/recordings/${enc(recordingId)}/transcript`, {
-      signal,
-      what: `read the transcript of recording ${recordingId}`,
-    });
-    return readTranscript(res.body);
-  }
-
-  async retryTranscription(meetingId: string, recordingId: string, signal?: AbortSignal): Promise<void> {
-    await this.#request(`/meetings/${enc(meetingId)}/recordings/${enc(recordingId)}/transcription/retry`, {
-      method: "POST",
-      signal,
-      what: `retry the transcription of recording ${recordingId}`,
-    });
-  }
-
   async #transition(id: string, verb: "start" | "end" | "cancel", signal?: AbortSignal): Promise<Meeting> {
-    const res = await this.#request(`/meetings/${enc(id)}/${verb}`, { method: "POST", signal, what: `${verb} meeting ${id}` });
+    const res = await this.request(`/meetings/${enc(id)}/${verb}`, { method: "POST", signal, what: `${verb} meeting ${id}` });
     return readMeeting(res.body);
   }
 
-  async #request(path: string, opts: RequestOptions): Promise<{ body: unknown; etag: string | null; notModified: boolean }> {
+  /**
+   * One request to the `meetings` function: `path` starts with `/meetings`. The recordings
+   * endpoints (api-recordings.ts) go through here too; they live apart so that only the
+   * recording player carries them.
+   */
+  async request(path: string, opts: RequestOptions): Promise<{ body: unknown; etag: string | null; notModified: boolean }> {
     if (!this.functionsUrl) throw new WidgetError("config", `Cannot ${opts.what}: \`functions-url\` is not set`);
     const token = await this.#getToken();
     try {
@@ -238,4 +208,4 @@ function errorFrom(status: number, body: unknown, what: string): WidgetError {
   });
 }
 
-const enc = encodeURIComponent;
+export const enc = encodeURIComponent;

@@ -84,7 +84,7 @@ export interface MeetingToken {
 
 type Kind = "string" | "number" | "string?" | "number?";
 
-function check(what: string, value: unknown, fields: Record<string, Kind>): Record<string, unknown> {
+export function check(what: string, value: unknown, fields: Record<string, Kind>): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw bad(`${what} is not an object`);
   }
@@ -100,12 +100,12 @@ function check(what: string, value: unknown, fields: Record<string, Kind>): Reco
   return record;
 }
 
-function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
+export function oneOf<T extends string>(what: string, value: unknown, allowed: readonly T[]): T {
   if (!allowed.includes(value as T)) throw bad(`${what} "${String(value)}" is unknown`);
   return value as T;
 }
 
-const bad = (detail: string) =>
+export const bad = (detail: string) =>
   new WidgetError("server", `The Visio service answered an unexpected shape: ${detail}`);
 
 export function readMeeting(value: unknown, what = "meeting"): Meeting {
@@ -133,57 +133,6 @@ export function readMeetingPage(value: unknown): MeetingPage {
   return {
     items: page.items.map((m, i) => readMeeting(m, `items[${i}]`)),
     next_cursor: (page.next_cursor as string | null) ?? null,
-  };
-}
-
-export function readRecordings(value: unknown): Recording[] {
-  if (!Array.isArray(value)) throw bad("recordings should be an array");
-  return value.map((r, i) => {
-    const what = `recordings[${i}]`;
-    const rec = check(what, r, {
-      id: "string",
-      meeting_id: "string",
-      status: "string",
-      started_at: "string?",
-      duration_seconds: "number?",
-      size_bytes: "number?",
-      transcription_status: "string",
-      transcription_language: "string?",
-      transcription_error: "string?",
-      created_at: "string",
-    });
-    oneOf(`${what}.status`, rec.status, ["pending", "uploading", "ready", "failed"]);
-    oneOf(`${what}.transcription_status`, rec.transcription_status, [
-      "pending",
-      "processing",
-      "completed",
-      "failed",
-    ]);
-    return rec as unknown as Recording;
-  });
-}
-
-export function readLinks(value: unknown): RecordingLinks {
-  const links = check("links", value, {
-    expires_at: "string",
-    video_url: "string",
-    video_download_url: "string",
-    srt_url: "string?",
-    vtt_url: "string?",
-    srt_download_url: "string?",
-  });
-  if (Number.isNaN(Date.parse(links.expires_at as string))) throw bad("links.expires_at is not a date");
-  return links as unknown as RecordingLinks;
-}
-
-export function readTranscript(value: unknown): Transcript {
-  const t = check("transcript", value, { language: "string?" });
-  if (!Array.isArray(t.segments)) throw bad("transcript.segments should be an array");
-  return {
-    language: (t.language as string | null) ?? null,
-    segments: t.segments.map((s, i) =>
-      check(`segments[${i}]`, s, { start: "number", end: "number", text: "string" }) as unknown as TranscriptSegment
-    ),
   };
 }
 
