@@ -244,6 +244,8 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
       // Answer video range requests with at most this many bytes, slowly: a large recording.
       chunkBytes: seed.chunkBytes ?? null,
       chunkDelayMs: seed.chunkDelayMs ?? 0,
+      // Where the tokens send openvidu-browser (an OpenVidu server, or nothing listening).
+      openviduUrl: seed.openviduUrl ?? "ws://127.0.0.1:54330",
     };
     for (const [meetingId, recs] of Object.entries(seed.recordings ?? {})) setRecordings(t, meetingId, recs);
     tenants.set(id, t);
@@ -436,7 +438,7 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
     if (method === "POST" && action === "token" && !rid_) {
       if (m.status !== "in_progress") throw refuse.state(`Cannot join meeting "${m.title}": it is ${m.status}`);
       const session = `visio-${m.id}`;
-      return { body: { token: `ws://127.0.0.1:54330?sessionId=${session}&token=tok_${randomBytes(8).toString("hex")}`, session_id: session } };
+      return { body: { token: `${t.openviduUrl}?sessionId=${session}&token=tok_${randomBytes(8).toString("hex")}`, session_id: session } };
     }
     if (action === "recordings") {
       const recs = t.recordings.get(m.id) ?? [];

@@ -139,10 +139,8 @@ export class MeetingListElement extends VisioElement {
     return this.pages.length ? this.#poll.now() : this.#load.run();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    // A new token source (a token arriving late, another user): reload with it.
-    const sources = ["accessToken", "getAccessToken", "supabase", "supabaseUrl", "supabaseKey"] as const;
-    if (this.hasUpdated && sources.some((k) => changed.has(k))) void this.refresh();
+  protected override tokenSourceChanged(): void {
+    void this.refresh();
   }
 
   get #t(): MeetingListMessages {

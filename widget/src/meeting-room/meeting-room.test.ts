@@ -417,6 +417,15 @@ describe("<foxeo-meeting-room>", () => {
     await partSoon(el, "prejoin");
   });
 
+  it("loads once a token is given after the element is on the page", async () => {
+    const t = await createTenant({ meetings: [{ title: "Revue", client_id: CLIENT_A, status: "in_progress" }] });
+    const el = await fixture<MeetingRoomElement>(html`<foxeo-meeting-room functions-url=${t.functionsUrl} meeting-id=${t.meetings[0].id}
+      .connectionFactory=${fakeRoom.factory}></foxeo-meeting-room>`);
+    expect(text(await partSoon(el, "error"))).to.contain("Reconnectez-vous");
+    el.accessToken = t.tokens.clientA;
+    await partSoon(el, "prejoin");
+  });
+
   it("speaks English with lang=en", async () => {
     const t = await createTenant({ meetings: [{ title: "Design review", client_id: CLIENT_A, status: "in_progress" }] });
     const el = await room(t, t.meetings[0].id, t.tokens.clientA, { lang: "en" });

@@ -93,7 +93,9 @@ export class MeetingRoomElement extends VisioElement {
   #sessionId = "";
   #levelShown = -1;
 
+  /** @internal */
   readonly media = new LocalMedia(this, (level) => this.#showLevel(level));
+  /** @internal */
   readonly session = new RoomSession(this, {
     onClosed: (reason) => this.#closed(reason),
     onScreenClosed: () => this.requestUpdate(),
@@ -249,7 +251,12 @@ export class MeetingRoomElement extends VisioElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
+    super.willUpdate(changed);
     if (changed.has("displayName") && this.displayName) this.name = this.displayName;
+  }
+
+  protected override tokenSourceChanged(): void {
+    if (this.phase === "prejoin" && !this.meeting) void this.#load.run();
   }
 
   protected override updated(): void {
@@ -410,7 +417,7 @@ export class MeetingRoomElement extends VisioElement {
     void this.#reloadMeeting().catch(() => {});
   };
 
-  /** For the room view: state it renders and the handlers it calls. */
+  /** For the room view: state it renders and the handlers it calls. @internal */
   get view() {
     return {
       meeting: this.meeting,

@@ -69,6 +69,7 @@ export class RecordingPlayerElement extends VisioElement {
   @state() private playbackError: WidgetError | null = null;
   @state() private retrying = false;
 
+  /** @internal */
   readonly transcript = new TranscriptPanel(this, () => this.#video);
 
   #renewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -137,7 +138,12 @@ export class RecordingPlayerElement extends VisioElement {
     if (this.links) this.#scheduleRenewal(this.links);
   }
 
+  protected override tokenSourceChanged(): void {
+    if (!this.recordings.length) void this.#list.run();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
     if (changed.has("recordingId") && this.recordingId && this.recordings.some((r) => r.id === this.recordingId)) {
       this.selected = this.recordingId;
     }

@@ -2,7 +2,7 @@
  * What the three elements share: where the service is, where the user's token comes from, which
  * language to speak, and how a failure is reported.
  */
-import { LitElement } from "lit";
+import { LitElement, type PropertyValues } from "lit";
 import { property } from "lit/decorators.js";
 import { ApiClient } from "./api-client.js";
 import { toWidgetError, type WidgetError } from "./errors.js";
@@ -10,6 +10,8 @@ import { FoxeoErrorEvent } from "./events.js";
 import { common, type CommonMessages } from "./i18n/common.js";
 import { type Locale, localeOf, PageLangController } from "./i18n/locale.js";
 import { type AccessTokenGetter, resolveAccessToken, type SupabaseAuthClient } from "./token-source.js";
+
+const TOKEN_SOURCES = ["accessToken", "getAccessToken", "supabase", "supabaseUrl", "supabaseKey"];
 
 export abstract class VisioElement extends LitElement {
   /**
@@ -53,6 +55,15 @@ export abstract class VisioElement extends LitElement {
     super.attributeChangedCallback(name, old, value);
     if (name === "lang") this.requestUpdate();
   }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    // A token source set after the first load (a script-tag page sets properties once the
+    // element is upgraded), or another user: load again with it.
+    if (this.hasUpdated && TOKEN_SOURCES.some((k) => changed.has(k))) this.tokenSourceChanged();
+  }
+
+  /** Called when the token source changes after the first render. */
+  protected tokenSourceChanged(): void {}
 
   /** The client for `functions-url`; the token source is read at each request. */
   protected get api(): ApiClient {
