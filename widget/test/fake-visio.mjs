@@ -201,7 +201,8 @@ function decodeCursor(cursor) {
 }
 
 /** Order of the list: scheduled_at desc, id desc. */
-const before = (a, b) => (a.scheduled_at === b.scheduled_at ? b.id.localeCompare(a.id) : b.scheduled_at.localeCompare(a.scheduled_at));
+const desc = (x, y) => (x < y ? 1 : x > y ? -1 : 0);
+const before = (a, b) => (a.scheduled_at === b.scheduled_at ? desc(a.id, b.id) : desc(a.scheduled_at, b.scheduled_at));
 
 function vtt(segments) {
   const t = (s) => new Date(s * 1000).toISOString().slice(11, 23);
@@ -442,7 +443,7 @@ export async function startFakeVisio({ port = 0, hostname = "127.0.0.1", log = (
     }
     if (action === "recordings") {
       const recs = t.recordings.get(m.id) ?? [];
-      if (!rid_ && method === "GET") return { body: [...recs].sort((a, b) => b.started_at.localeCompare(a.started_at)) };
+      if (!rid_ && method === "GET") return { body: [...recs].sort((a, b) => desc(a.started_at, b.started_at)) };
       const r = recs.find((x) => x.id === rid_);
       if (!r) throw refuse.notFound(`Recording ${rid_} not found`);
       if (sub === "links" && method === "GET") {

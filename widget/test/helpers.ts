@@ -95,7 +95,13 @@ export async function apiRequests(t: Tenant, path = ""): Promise<LoggedRequest[]
 
 /** Poll `check` until it holds, for up to `timeout` ms (default 5 s), or fail with `message`. */
 export const until = (check: () => unknown, message = "condition never held", timeout = 5000) =>
-  waitUntil(check as () => boolean | Promise<boolean>, message, { timeout, interval: 20 });
+  waitUntil(async () => {
+    try {
+      return Boolean(await check());
+    } catch {
+      return false; // e.g. the part is not rendered yet
+    }
+  }, message, { timeout, interval: 20 });
 
 /** The element's shadow root, typed. */
 export const shadow = (el: Element): ShadowRoot => el.shadowRoot!;

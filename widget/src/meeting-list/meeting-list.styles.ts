@@ -72,6 +72,9 @@ export const styles = [
       gap: var(--foxeo-list-gap, var(--_space-m));
     }
     [part="meeting"] {
+      /* Long lists: rows off screen skip layout and paint. */
+      content-visibility: auto;
+      contain-intrinsic-size: auto 86px;
       display: flex;
       flex-wrap: wrap;
       align-items: center;

@@ -8,6 +8,7 @@ import {
   CLIENT_B,
   CLIENTS,
   createTenant,
+  hasPart,
   injectFault,
   part,
   partSoon,
@@ -332,7 +333,7 @@ describe("<foxeo-meeting-list>", () => {
 
     await injectFault(t, { path: "/meetings", status: 500, code: "internal", message: "Internal error" });
     el.functionsUrl = t.functionsUrl;
-    await until(() => text(part(el, "error")).includes("a rencontré une erreur"), "the 500 was not shown");
+    await until(() => hasPart(el, "error") && text(part(el, "error")).includes("a rencontré une erreur"), "the 500 was not shown");
     expect(text(part(el, "error"))).to.contain("Référence :");
     button(el, "Réessayer").click();
     await partSoon(el, "list");

@@ -28,6 +28,15 @@ interface Page {
 type Action = "start" | "end" | "cancel";
 const DONE: Record<Action, MeetingAction> = { start: "started", end: "ended", cancel: "cancelled" };
 
+/** What every row needs, worked out once per render. */
+interface Row {
+  t: MeetingListMessages;
+  status: Record<MeetingStatus, string>;
+  intl: string;
+  operator: boolean;
+  clients: Map<string, string>;
+}
+
 interface Notice {
   kind: "success" | "error";
   text: string;
@@ -218,6 +227,14 @@ export class MeetingListElement extends VisioElement {
   #renderList() {
     const t = this.#t;
     const items = this.#items();
+    // Worked out once for every row.
+    const row: Row = {
+      t,
+      status: this.common.status,
+      intl: this.locale.intl,
+      operator: this.#operator,
+      clients: new Map(this.clients.map((c) => [c.id, c.name])),
+    };
     const next = this.pages.at(-1)?.next;
     if (!items.length) {
       return html`<p part="empty">${this.status || this.clientId ? t.emptyFiltered : t.empty}</p>`;
@@ -225,22 +242,21 @@ export class MeetingListElement extends VisioElement {
     return html`${this.stale
         ? html`<p class="stale" role="status">${t.refreshFailed} ${this.explain(this.stale)}</p>`
         : nothing}
-      <ul part="list">${items.map((m) => this.#renderMeeting(m))}</ul>
+      <ul part="list">${items.map((m) => this.#renderMeeting(m, row))}</ul>
       ${next
         ? html`<button part="load-more" class="btn" ?disabled=${this.loadingMore} aria-busy=${this.loadingMore}
             @click=${this.#loadMore}>${this.loadingMore ? t.loadingMore : t.more}</button>`
         : nothing}`;
   }
 
-  #renderMeeting(m: Meeting) {
-    const t = this.#t;
-    const { intl } = this.locale;
-    const client = this.#operator ? (this.clients.find((c) => c.id === m.client_id)?.name ?? t.unknownClient) : null;
+  #renderMeeting(m: Meeting, row: Row) {
+    const { t, intl } = row;
+    const client = row.operator ? (row.clients.get(m.client_id) ?? t.unknownClient) : null;
     const titleId = `m-${m.id}`;
     return html`<li part="meeting" data-id=${m.id} data-status=${m.status}>
       <div class="summary">
         <h3 part="meeting-title" id=${titleId}>${m.title}</h3>
-        <span part="status status-${m.status.replace("_", "-")}" class="badge ${m.status}">${this.common.status[m.status]}</span>
+        <span part="status status-${m.status.replace("_", "-")}" class="badge ${m.status}">${row.status[m.status]}</span>
         <p class="meta">
           <time datetime=${m.scheduled_at}>${formatDateTime(m.scheduled_at, intl)}</time>
           ${client ? html`<span class="client">${client}</span>` : nothing}
@@ -249,14 +265,13 @@ export class MeetingListElement extends VisioElement {
             : nothing}
         </p>
       </div>
-      ${this.confirming?.id === m.id ? this.#renderConfirm(m, this.confirming.action) : this.#renderActions(m, titleId)}
+      ${this.confirming?.id === m.id ? this.#renderConfirm(m, this.confirming.action) : this.#renderActions(m, titleId, row)}
     </li>`;
   }
 
-  #renderActions(m: Meeting, titleId: string) {
-    const t = this.#t;
+  #renderActions(m: Meeting, titleId: string, row: Row) {
+    const { t, operator: op } = row;
     const busy = this.busy.get(m.id);
-    const op = this.#operator;
     const btn = (action: Action, label: string, cls = "btn") =>
       html`<button class=${cls} aria-describedby=${titleId} ?disabled=${!!busy} aria-busy=${busy === action}
         @click=${() => (action === "start" ? this.#act(m, action) : (this.confirming = { id: m.id, action }))}>${label}</button>`;

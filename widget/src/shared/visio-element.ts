@@ -41,6 +41,8 @@ export abstract class VisioElement extends LitElement {
   supabaseKey = "";
 
   #api: ApiClient | null = null;
+  #apiFor = "";
+  #locale: Locale | null = null;
 
   constructor() {
     super();
@@ -57,6 +59,8 @@ export abstract class VisioElement extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
+    // Read once per update: render() asks for it many times.
+    this.#locale = localeOf(this);
     // A token source set after the first load (a script-tag page sets properties once the
     // element is upgraded), or another user: load again with it.
     if (this.hasUpdated && TOKEN_SOURCES.some((k) => changed.has(k))) this.tokenSourceChanged();
@@ -67,15 +71,15 @@ export abstract class VisioElement extends LitElement {
 
   /** The client for `functions-url`; the token source is read at each request. */
   protected get api(): ApiClient {
-    const url = this.functionsUrl.replace(/\/+$/, "");
-    if (this.#api?.functionsUrl !== url) {
-      this.#api = new ApiClient({ functionsUrl: url, getToken: () => resolveAccessToken(this) });
+    if (!this.#api || this.#apiFor !== this.functionsUrl) {
+      this.#apiFor = this.functionsUrl;
+      this.#api = new ApiClient({ functionsUrl: this.functionsUrl, getToken: () => resolveAccessToken(this) });
     }
     return this.#api;
   }
 
   protected get locale(): Locale {
-    return localeOf(this);
+    return this.#locale ?? localeOf(this);
   }
 
   protected get common(): CommonMessages {
