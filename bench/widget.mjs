@@ -187,9 +187,9 @@ async function listRender(pageSize) {
   await page.waitForFunction(() => customElements.get("foxeo-meeting-list"));
   const runs = await page.evaluate(
     async ({ url, token, pageSize, runs }) => {
-      const realFetch = window.fetch;
+      const realFetch = globalThis.fetch;
       let waiting = 0;
-      window.fetch = async (...args) => {
+      globalThis.fetch = async (...args) => {
         const started = performance.now();
         try {
           return await realFetch(...args);
@@ -219,7 +219,7 @@ async function listRender(pageSize) {
       for (let i = 0; i < 3; i++) await once();
       const out = [];
       for (let i = 0; i < runs; i++) out.push(await once());
-      window.fetch = realFetch;
+      globalThis.fetch = realFetch;
       return out;
     },
     { url: list.functionsUrl, token: list.tokens.operator, pageSize, runs: RUNS },
