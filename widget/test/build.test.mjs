@@ -195,7 +195,7 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
     await error.waitFor({ timeout: 10_000 });
     const took = Date.now() - started;
     assert.equal(fetched(scripts, OPENVIDU).length, 1, "fetched on join");
-    assert.match(await error.textContent(), /Impossible de rejoindre la réunion\.\s+La connexion à la réunion n'a pas pu s'établir\./);
+    assert.match(await error.textContent(), /Impossible de rejoindre la réunion\.\s+La connexion à la réunion n’a pas pu s’établir\./);
     const events = await p.evaluate(() => window.events);
     assert.equal(events.at(-1).code, "connection-failed");
     assert.match(events.at(-1).message, /Cannot reach the video server/);
@@ -214,7 +214,7 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
     await error.waitFor({ timeout: 10_000 });
     const took = Date.now() - started;
     assert.ok(took >= 1400 && took < 6000, `gave up after ${took} ms`);
-    assert.match(await error.textContent(), /n'a pas répondu en 1\.5 secondes/);
+    assert.match(await error.textContent(), /n’a pas répondu en 1,5 secondes/);
     assert.equal((await p.evaluate(() => window.events)).at(-1).code, "timeout");
     assert.equal(fetched(scripts, OPENVIDU).length, 1);
     assert.deepEqual(problems, []);

@@ -17,14 +17,18 @@ const TYPES = {
   ".mp4": "video/mp4",
 };
 
-/** `pages`: path → HTML string (or a function of the request URL returning one). */
+/**
+ * `pages`: path → HTML string, or a function of the request URL returning one, or
+ * `{ type, body }` for any other content served from memory.
+ */
 export async function startStatic({ pages = {}, root = ROOT } = {}) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://local");
     const page = pages[url.pathname];
     if (page !== undefined) {
-      res.writeHead(200, { "content-type": TYPES[".html"], "cache-control": "no-store" });
-      res.end(typeof page === "function" ? page(url) : page);
+      const { type, body } = typeof page === "object" ? page : { type: TYPES[".html"], body: typeof page === "function" ? page(url) : page };
+      res.writeHead(200, { "content-type": type, "cache-control": "no-store" });
+      res.end(body);
       return;
     }
     const path = normalize(join(root, decodeURIComponent(url.pathname)));

@@ -214,6 +214,11 @@ export const styles = [
       gap: 2px;
       align-content: start;
     }
+    .field input,
+    .field select,
+    .field textarea {
+      width: 100%;
+    }
     .field label {
       font-weight: 600;
       font-size: 0.9em;

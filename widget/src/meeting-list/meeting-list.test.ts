@@ -213,8 +213,8 @@ describe("<foxeo-meeting-list>", () => {
     const { detail } = await failed;
     expect(detail.code).to.equal("invalid-state");
     expect(detail.message).to.contain('Cannot start meeting "Point hebdomadaire": it is cancelled');
-    await until(() => text(part(el, "notice")).includes("n'a pas pu démarrer"));
-    expect(text(part(el, "notice"))).to.contain("Ce n'est plus possible dans l'état actuel de la réunion.").and.contain("Référence :");
+    await until(() => text(part(el, "notice")).includes("n’a pas pu démarrer"));
+    expect(text(part(el, "notice"))).to.contain("Ce n’est plus possible dans l’état actuel de la réunion.").and.contain("Référence :");
     await until(() => text(row(el, "Point hebdomadaire")).includes("Annulée"), "the list never caught up");
   });
 

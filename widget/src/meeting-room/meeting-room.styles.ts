@@ -18,6 +18,9 @@ export const styles = [
       padding: var(--_space-l);
     }
     .end {
+      border: 1px solid var(--_border);
+      border-radius: var(--_radius);
+      background: var(--_surface-alt);
       text-align: center;
       display: grid;
       justify-items: center;
@@ -33,6 +36,14 @@ export const styles = [
       grid-template-columns: minmax(0, 3fr) minmax(260px, 2fr);
       gap: var(--_space-l) calc(var(--_space-l) * 1.5);
       align-items: start;
+    }
+    .prejoin-head {
+      grid-column: 1 / -1;
+    }
+    .prejoin-head [part~="status"] {
+      margin: var(--_space-s) 0 0;
+      padding: 0;
+      color: var(--_muted);
     }
     @container (max-width: 680px) {
       [part="prejoin"] {
@@ -132,8 +143,20 @@ export const styles = [
     .ctrl:focus-visible {
       outline-color: #93c5fd;
     }
+    .level-row {
+      display: flex;
+      align-items: center;
+      gap: var(--_space-m);
+      color: var(--_muted);
+    }
+    .level-label svg {
+      display: block;
+      width: 18px;
+      height: 18px;
+    }
     [part="mic-level"] {
-      height: 8px;
+      flex: 1;
+      height: 10px;
       border-radius: 4px;
       background: var(--_surface-alt);
       border: 1px solid var(--_border);
@@ -255,17 +278,56 @@ export const styles = [
       .grid {
         grid-template-columns: repeat(var(--cols-narrow, 1), minmax(0, 1fr));
       }
-      .ctrl {
+      [part="controls"] .ctrl {
         min-width: 0;
         flex: 1 1 0;
         padding: 6px 4px;
       }
-      .ctrl span {
+      [part="controls"] .ctrl span {
         font-size: 0.85em;
       }
     }
-    [part~="tile-screen"] {
-      grid-column: 1 / -1;
+    @container (max-width: 440px) {
+      /* Phones: icon buttons (the text stays for screen readers), smaller name tags. */
+      [part="controls"] .ctrl {
+        min-height: 46px;
+        justify-content: center;
+      }
+      [part="controls"] .ctrl span {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip: rect(0 0 0 0);
+        white-space: nowrap;
+      }
+      figcaption {
+        left: 4px;
+        bottom: 4px;
+        padding: 1px 6px;
+        font-size: 0.72em;
+      }
+    }
+    /* Someone shares a screen: it takes most of the room, the cameras line up beside it. */
+    .split {
+      display: grid;
+      grid-template-columns: minmax(0, 3fr) minmax(0, 1fr);
+      gap: var(--_gap);
+      align-items: start;
+    }
+    .screens,
+    .strip {
+      display: grid;
+      gap: var(--_gap);
+      min-width: 0;
+    }
+    @container (max-width: 800px) {
+      .split {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      .strip {
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+      }
     }
     .tile.speaking {
       outline: 3px solid var(--_speaking);

@@ -133,7 +133,7 @@ describe("<foxeo-meeting-room>", () => {
     const el = await room(t, t.meetings[0].id);
     await partSoon(el, "prejoin");
     expect(part<HTMLButtonElement>(el, "join-button").disabled).to.equal(true);
-    expect(text(el.shadowRoot!.querySelector("[part=prejoin] [part=status]"))).to.contain("n'a pas encore commencé");
+    expect(text(el.shadowRoot!.querySelector("[part=prejoin] [part=status]"))).to.contain("n’a pas encore commencé");
     await until(async () => (await apiRequests(t)).some((r) => r.status === 304), "no conditional re-check of the meeting");
     await patchMeeting(t, t.meetings[0].id, { status: "in_progress" });
     await until(() => !part<HTMLButtonElement>(el, "join-button").disabled, "Join never became possible");
@@ -295,7 +295,7 @@ describe("<foxeo-meeting-room>", () => {
     fakeRoom.main.emitNow("disconnected", { reason: "ended" });
     expect((await ended).detail).to.deep.equal({ meetingId: meeting.id, byMe: false });
     await el.updateComplete;
-    expect(text(part(el, "status"))).to.contain("L'organisateur a terminé la réunion.");
+    expect(text(part(el, "status"))).to.contain("L’organisateur a terminé la réunion.");
     expect(media.live()).to.deep.equal([]);
     expect(fakeRoom.main.listenerCount).to.equal(0);
   });
@@ -324,7 +324,7 @@ describe("<foxeo-meeting-room>", () => {
     const el = await room(t, t.meetings[0].id);
     el.addEventListener("foxeo-error", (e) => errors.push((e as FoxeoErrorEvent).detail.code));
     const error = await partSoon(el, "error");
-    expect(text(error)).to.contain("L'accès à la caméra ou au micro a été refusé.").and.contain("réglages du navigateur");
+    expect(text(error)).to.contain("L’accès à la caméra ou au micro a été refusé.").and.contain("réglages du navigateur");
     expect(text(part(el, "join-button"))).to.equal("Rejoindre sans caméra ni micro");
     media.refuse(false);
     button(el, "Autoriser la caméra et le micro").click();
@@ -354,7 +354,7 @@ describe("<foxeo-meeting-room>", () => {
     expect(performance.now() - started).to.be.within(250, 2500);
     expect(detail.code).to.equal("timeout");
     await el.updateComplete;
-    expect(text(part(el, "error"))).to.contain("n'a pas répondu en 0.3 secondes");
+    expect(text(part(el, "error"))).to.contain("n’a pas répondu en 0,3 secondes");
     expect(fakeRoom.connections[0].disconnected).to.equal(true);
     expect(text(part(el, "join-button"))).to.equal("Rejoindre la réunion");
   });
@@ -438,7 +438,7 @@ describe("<foxeo-meeting-room>", () => {
     const t = await createTenant({ meetings: [{ title: "Secret", client_id: "22222222-2222-4222-8222-222222222222", status: "in_progress" }] });
     const el = await room(t, t.meetings[0].id, t.tokens.clientA);
     const error = await partSoon(el, "error");
-    expect(text(error)).to.contain("Impossible d'ouvrir la réunion.").and.contain("Introuvable");
+    expect(text(error)).to.contain("Impossible d’ouvrir la réunion.").and.contain("Introuvable");
     expect(media.streams).to.have.length(0);
   });
 });

@@ -7,6 +7,7 @@ import { toWidgetError, WidgetError } from "../shared/errors.js";
 import { FoxeoJoinedEvent, FoxeoLeftEvent, FoxeoMeetingEndedEvent } from "../shared/events.js";
 import { formatDateTime } from "../shared/format/format.js";
 import { meetingRoomMessages, type MeetingRoomMessages } from "../shared/i18n/meeting-room.js";
+import { micIcon } from "../shared/icons.js";
 import { VisioElement } from "../shared/visio-element.js";
 import { LocalMedia } from "./local-media.js";
 import { styles } from "./meeting-room.styles.js";
@@ -168,25 +169,36 @@ export class MeetingRoomElement extends VisioElement {
     const noMedia = !media.stream && !media.starting;
     const videoShown = !!media.videoTrack && media.videoOn;
     return html`<div part="prejoin">
+      <header class="prejoin-head">
+        <h2 part="title">${m.title}</h2>
+        ${m.status === "scheduled"
+          ? html`<p part="status" role="status">${t.scheduledFor(formatDateTime(m.scheduled_at, this.locale.intl))}<br>${t.notReady.scheduled}</p>`
+          : nothing}
+      </header>
       <div class="preview-col">
         <div part="preview" class="tile">
           <video class="mirror" .srcObject=${media.stream} ?hidden=${!videoShown} muted autoplay playsinline
             aria-label=${t.preview}></video>
-          ${videoShown ? nothing : html`<div class="placeholder">${media.videoTrack ? t.cameraOffPreview : media.starting ? t.loading : t.noCameraPreview}</div>`}
+          ${videoShown ? nothing : html`<div class="placeholder">${media.videoTrack
+            ? t.cameraOffPreview
+            : media.starting
+            ? t.loading
+            : media.error?.code === "media-denied"
+            ? t.deniedPreview
+            : t.noCameraPreview}</div>`}
           <div class="preview-controls">
             ${this.#toggle("mic", media.audioOn, !media.audioTrack)}
             ${this.#toggle("cam", media.videoOn, !media.videoTrack)}
           </div>
         </div>
-        <div part="mic-level" role="meter" aria-label=${t.micLevel} aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
-          <span class="bar"></span>
+        <div class="level-row">
+          <span class="level-label" aria-hidden="true">${micIcon}</span>
+          <div part="mic-level" role="meter" aria-label=${t.micLevel} aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
+            <span class="bar"></span>
+          </div>
         </div>
       </div>
       <div class="form-col">
-        <h2 part="title">${m.title}</h2>
-        ${m.status === "scheduled"
-          ? html`<p part="status" role="status">${t.scheduledFor(formatDateTime(m.scheduled_at, this.locale.intl))}<br>${t.notReady.scheduled}</p>`
-          : nothing}
         <label for="name">${t.displayName}</label>
         <input id="name" part="name-input" .value=${this.name} maxlength="80" autocomplete="name" ?disabled=${connecting}
           @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>
@@ -210,7 +222,7 @@ export class MeetingRoomElement extends VisioElement {
           : nothing}
         ${this.joinError
           ? html`<div part="error" role="alert"><strong>${t.joinFailed}</strong> ${this.joinError.code === "timeout"
-              ? t.timeout(this.connectTimeout)
+              ? t.timeout(new Intl.NumberFormat(this.locale.intl).format(this.connectTimeout))
               : this.explain(this.joinError)}
               ${this.joinError.requestId ? html`<span class="ref">${this.common.reference(this.joinError.requestId)}</span>` : nothing}</div>`
           : nothing}

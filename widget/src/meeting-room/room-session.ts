@@ -143,6 +143,8 @@ export class RoomSession implements ReactiveController {
       this.activeSpeaker = connectionId;
     } else {
       this.speaking.delete(connectionId);
+      // The floor goes back to whoever is still talking, the latest first.
+      if (this.activeSpeaker === connectionId) this.activeSpeaker = [...this.speaking].at(-1) ?? null;
     }
     this.host.requestUpdate();
   }

@@ -105,24 +105,30 @@ export function renderRoom(el: MeetingRoomElement, t: MeetingRoomMessages): Temp
   const v = el.view;
   const { session, media } = v;
   const list = tiles(el, t);
-  const cameras = list.filter((x) => !x.screen).length;
-  const cols = columns(cameras);
-  const people = 1 + [...session.participants.values()].filter((p) => p.kind !== "screen").length;
-  return html`<div part="room" class=${list.some((x) => x.screen) ? "has-screen" : ""}>
+  const screens = list.filter((x) => x.screen);
+  const people = list.filter((x) => !x.screen);
+  const cols = columns(people.length);
+  const count = 1 + [...session.participants.values()].filter((p) => p.kind !== "screen").length;
+  return html`<div part="room">
     <header class="room-header">
       <h2>${v.meeting?.title ?? ""}</h2>
       ${session.recording
         ? html`<span part="recording-indicator" role="status"><span class="rec-dot" aria-hidden="true"></span>${t.recording}</span>`
         : nothing}
-      <span class="count">${t.participants(people)}</span>
+      <span class="count">${t.participants(count)}</span>
     </header>
     ${session.reconnecting ? html`<p part="reconnecting" role="alert">${t.reconnecting}</p>` : nothing}
     ${v.roomError
       ? html`<p part="error" role="alert">${v.roomError.text} ${v.explain(v.roomError.error)}</p>`
       : nothing}
-    <div part="grid" class="grid" style=${styleMap({ "--cols": String(cols.wide), "--cols-narrow": String(cols.narrow) })}>
-      ${repeat(list, (x) => x.key, (x) => renderTile(x, el, t))}
-    </div>
+    ${screens.length
+      ? html`<div part="grid" class="split">
+          <div class="screens">${repeat(screens, (x) => x.key, (x) => renderTile(x, el, t))}</div>
+          <div class="strip">${repeat(people, (x) => x.key, (x) => renderTile(x, el, t))}</div>
+        </div>`
+      : html`<div part="grid" class="grid" style=${styleMap({ "--cols": String(cols.wide), "--cols-narrow": String(cols.narrow) })}>
+          ${repeat(list, (x) => x.key, (x) => renderTile(x, el, t))}
+        </div>`}
     ${v.confirmingEnd
       ? html`<div class="confirm" role="group" aria-label=${t.end}>
           <p>${t.confirmEnd}</p>

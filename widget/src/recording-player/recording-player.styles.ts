@@ -33,12 +33,25 @@ export const styles = [
     .layout {
       display: grid;
       grid-template-columns: minmax(0, 3fr) minmax(280px, 2fr);
+      grid-template-areas: "main transcript" "history transcript";
+      grid-template-rows: auto 1fr;
       gap: var(--_space-l);
       align-items: start;
+    }
+    .main {
+      grid-area: main;
+    }
+    [part="transcript-panel"] {
+      grid-area: transcript;
+    }
+    .history {
+      grid-area: history;
     }
     @container (max-width: 760px) {
       .layout {
         grid-template-columns: minmax(0, 1fr);
+        grid-template-areas: "main" "transcript" "history";
+        grid-template-rows: auto;
       }
     }
     .main {

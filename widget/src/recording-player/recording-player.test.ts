@@ -74,7 +74,7 @@ describe("<foxeo-recording-player>", () => {
     const items = parts(el, "recording").map((b) => text(b));
     expect(items).to.have.length(3);
     expect(items[0]).to.contain("En cours de transfert");
-    expect(items[1]).to.contain("Prêt · Transcription en cours…");
+    expect(items[1]).to.contain("Prêt · Transcription en cours");
     expect(items[2]).to.contain("Prêt · Transcription terminée").and.contain("24 s");
     // Newest first; the newest ready one is open.
     expect(parts(el, "recording").find((b) => b.getAttribute("aria-current") === "true")).to.equal(parts(el, "recording")[1]);
@@ -197,7 +197,7 @@ describe("<foxeo-recording-player>", () => {
     const failed = oneEvent(el, "foxeo-error") as Promise<FoxeoErrorEvent>;
     (await partSoon(el, "retry-button")).click();
     expect((await failed).detail.code).to.equal("invalid-state");
-    await until(() => text(part(el, "notice")).includes("n'a pas pu être relancée"));
+    await until(() => text(part(el, "notice")).includes("n’a pas pu être relancée"));
   });
 
   it("downloads the video and the SRT through signed links", async () => {

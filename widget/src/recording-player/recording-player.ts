@@ -175,10 +175,7 @@ export class RecordingPlayerElement extends VisioElement {
     const r = this.#current();
     if (!r) return html`<p part="empty">${t.none}</p>`;
     return html`<div class="layout">
-      <div class="main">
-        ${this.#renderVideo(r)}
-        ${this.recordings.length > 1 ? this.#renderHistory() : nothing}
-      </div>
+      <div class="main">${this.#renderVideo(r)}</div>
       ${this.transcript.render(this.#t, r, {
         isOperator: this.api.identity.role === "operator",
         retrying: this.retrying,
@@ -186,6 +183,7 @@ export class RecordingPlayerElement extends VisioElement {
         mediaError: this.#media.status === TaskStatus.ERROR && r.transcription_status === "completed" ? toWidgetError(this.#media.error) : null,
         explain: (e) => this.explain(e),
       })}
+      ${this.recordings.length > 1 ? this.#renderHistory() : nothing}
     </div>`;
   }
 
@@ -222,7 +220,7 @@ export class RecordingPlayerElement extends VisioElement {
   #renderHistory(): TemplateResult {
     const t = this.#t;
     const { intl } = this.locale;
-    return html`<nav aria-label=${t.history}>
+    return html`<nav class="history" aria-label=${t.history}>
       <h3>${t.history}</h3>
       <ol part="history">
         ${this.recordings.map((r) => html`<li>
@@ -230,7 +228,7 @@ export class RecordingPlayerElement extends VisioElement {
             @click=${() => this.#select(r.id)}>
             <span class="when">${t.recordingOf(formatDateTime(r.started_at ?? r.created_at, intl))}</span>
             <span class="meta">${r.duration_seconds ? formatDuration(r.duration_seconds, intl) : ""}
-              · ${t.file[r.status]}${r.status === "ready" ? html` · ${t.transcription[r.transcription_status]}` : nothing}</span>
+              · ${t.file[r.status]}${r.status === "ready" ? html` · ${t.transcriptionShort[r.transcription_status]}` : nothing}</span>
           </button>
         </li>`)}
       </ol>

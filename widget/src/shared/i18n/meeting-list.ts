@@ -1,7 +1,7 @@
 import type { MeetingStatus } from "../api-types.js";
 import type { Catalog } from "./locale.js";
 
-const q = (title: string) => `« ${title} »`;
+const q = (title: string) => `« ${title} »`;
 
 const fr = {
   heading: "Réunions",
@@ -19,7 +19,7 @@ const fr = {
   newMeeting: "Nouvelle réunion",
   loading: "Chargement des réunions…",
   loadFailed: "Impossible de charger les réunions.",
-  refreshFailed: "La liste n'a pas pu être mise à jour.",
+  refreshFailed: "La liste n’a pas pu être mise à jour.",
   empty: "Aucune réunion pour le moment.",
   emptyFiltered: "Aucune réunion ne correspond à ce filtre.",
   more: "Afficher plus",
@@ -29,8 +29,8 @@ const fr = {
   start: "Démarrer",
   end: "Terminer",
   cancel: "Annuler la réunion",
-  confirmEnd: (t: string) => `Terminer ${q(t)} pour tous les participants ?`,
-  confirmCancel: (t: string) => `Annuler ${q(t)} ? Elle ne pourra plus avoir lieu.`,
+  confirmEnd: (t: string) => `Terminer ${q(t)} pour tous les participants ?`,
+  confirmCancel: (t: string) => `Annuler ${q(t)} ? Elle ne pourra plus avoir lieu.`,
   confirmEndYes: "Oui, terminer",
   confirmCancelYes: "Oui, annuler",
   keep: "Non",
@@ -42,10 +42,10 @@ const fr = {
     cancelled: (t: string) => `Réunion ${q(t)} annulée.`,
   },
   failed: {
-    create: (t: string) => `La réunion ${q(t)} n'a pas pu être créée.`,
-    start: (t: string) => `La réunion ${q(t)} n'a pas pu démarrer.`,
-    end: (t: string) => `La réunion ${q(t)} n'a pas pu être terminée.`,
-    cancel: (t: string) => `La réunion ${q(t)} n'a pas pu être annulée.`,
+    create: (t: string) => `La réunion ${q(t)} n’a pas pu être créée.`,
+    start: (t: string) => `La réunion ${q(t)} n’a pas pu démarrer.`,
+    end: (t: string) => `La réunion ${q(t)} n’a pas pu être terminée.`,
+    cancel: (t: string) => `La réunion ${q(t)} n’a pas pu être annulée.`,
   },
   form: {
     legend: "Nouvelle réunion",
