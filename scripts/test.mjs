@@ -9,7 +9,7 @@ const SUITES = [
   { name: "widget", what: "widget elements (Chromium)", cmd: "npx web-test-runner", browser: true },
   {
     name: "build",
-    what: "widget build: bundle, chunks, types (Chromium)",
+    what: "widget build (Chromium)",
     cmd: "npm run build --silent && node --test widget/test/build.test.mjs",
     browser: true,
   },

@@ -82,9 +82,6 @@ export const addMeeting = (t: Tenant, m: SeedMeeting) => control<Meeting>(`tenan
 export const patchMeeting = (t: Tenant, id: string, fields: SeedMeeting) =>
   control<Meeting>(`tenants/${t.id}/meetings/${id}`, "PATCH", fields);
 
-export const setRecordings = (t: Tenant, meetingId: string, recs: SeedRecording[]) =>
-  control<Recording[]>(`tenants/${t.id}/meetings/${meetingId}/recordings`, "PUT", recs);
-
 export const patchRecording = (t: Tenant, meetingId: string, id: string, fields: Partial<Recording>) =>
   control<Recording>(`tenants/${t.id}/meetings/${meetingId}/recordings/${id}`, "PATCH", fields);
 

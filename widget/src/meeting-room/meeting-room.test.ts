@@ -296,6 +296,7 @@ describe("<foxeo-meeting-room>", () => {
     expect((await ended).detail).to.deep.equal({ meetingId: meeting.id, byMe: false });
     await el.updateComplete;
     expect(text(part(el, "status"))).to.contain("L’organisateur a terminé la réunion.");
+    await expect(el).to.be.accessible();
     expect(media.live()).to.deep.equal([]);
     expect(fakeRoom.main.listenerCount).to.equal(0);
   });
@@ -325,6 +326,7 @@ describe("<foxeo-meeting-room>", () => {
     el.addEventListener("foxeo-error", (e) => errors.push((e as FoxeoErrorEvent).detail.code));
     const error = await partSoon(el, "error");
     expect(text(error)).to.contain("L’accès à la caméra ou au micro a été refusé.").and.contain("réglages du navigateur");
+    await expect(el).to.be.accessible();
     expect(text(part(el, "join-button"))).to.equal("Rejoindre sans caméra ni micro");
     media.refuse(false);
     button(el, "Autoriser la caméra et le micro").click();

@@ -264,6 +264,17 @@ describe("<foxeo-recording-player>", () => {
     expect(text(error)).to.contain("La vidéo ne peut pas être lue.");
   });
 
+  it("stops polling and renewing once removed from the page", async () => {
+    const { el, t } = await setup([{ transcription_status: "processing" }], { linkTtlSeconds: 1 });
+    await partSoon(el, "transcription-status");
+    await until(async () => (await apiRequests(t, "/recordings")).length >= 3, "no polling while the transcript is processing");
+    el.remove();
+    await new Promise((r) => setTimeout(r, 150));
+    const after = (await apiRequests(t)).length;
+    await new Promise((r) => setTimeout(r, 1200));
+    expect((await apiRequests(t)).length, "no request after removal").to.equal(after);
+  });
+
   it("speaks English with lang=en", async () => {
     const { el } = await setup();
     el.lang = "en";

@@ -65,10 +65,6 @@ export class PollingController implements ReactiveController {
     this.#schedule();
   }
 
-  get scheduled(): boolean {
-    return this.#timer !== undefined;
-  }
-
   #schedule(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;

@@ -28,7 +28,7 @@ export function formatDateTime(iso: string, intl: string): string {
     })).format(date);
 }
 
-/** "1 h 05 min", "42 min", "35 s", as the locale writes them. */
+/** "1 h 5 min", "42 min", "35 s", as the locale writes them. */
 export function formatDuration(totalSeconds: number, intl: string): string {
   const s = Math.max(0, Math.round(totalSeconds));
   const h = Math.floor(s / 3600);
