@@ -6,11 +6,11 @@ import { type Meeting, MEETING_STATUSES, type MeetingStatus, type NewMeeting } f
 import { PollingController } from "../shared/controllers/polling.js";
 import { toWidgetError, type WidgetError } from "../shared/errors.js";
 import { FoxeoJoinEvent, FoxeoMeetingChangedEvent, FoxeoOpenRecordingsEvent, type MeetingAction } from "../shared/events.js";
-import { formatDateTime, formatDuration } from "../shared/format/format.js";
 import { meetingListMessages, type MeetingListMessages } from "../shared/i18n/meeting-list.js";
 import { VisioElement } from "../shared/visio-element.js";
 import type { renderCreateForm } from "./create-form.js";
 import { styles } from "./meeting-list.styles.js";
+import { type Action, renderMeeting, type RowContext } from "./meeting-row.js";
 
 /** A client the operator works for, to show names instead of ids. */
 export interface ClientInfo {
@@ -25,17 +25,7 @@ interface Page {
   next: string | null;
 }
 
-type Action = "start" | "end" | "cancel";
 const DONE: Record<Action, MeetingAction> = { start: "started", end: "ended", cancel: "cancelled" };
-
-/** What every row needs, worked out once per render. */
-interface Row {
-  t: MeetingListMessages;
-  status: Record<MeetingStatus, string>;
-  intl: string;
-  operator: boolean;
-  clients: Map<string, string>;
-}
 
 interface Notice {
   kind: "success" | "error";
@@ -228,12 +218,20 @@ export class MeetingListElement extends VisioElement {
     const t = this.#t;
     const items = this.#items();
     // Worked out once for every row.
-    const row: Row = {
+    const row: RowContext = {
       t,
       status: this.common.status,
       intl: this.locale.intl,
       operator: this.#operator,
       clients: new Map(this.clients.map((c) => [c.id, c.name])),
+      busy: this.busy,
+      confirming: this.confirming,
+      roomUrl: this.roomUrl,
+      recordingsUrl: this.recordingsUrl,
+      act: (m, action) => void this.#act(m, action),
+      confirm: (m, action) => (this.confirming = action ? { id: m.id, action } : null),
+      join: (e, m) => this.#join(e, m),
+      openRecordings: (e, m) => this.dispatchEvent(new FoxeoOpenRecordingsEvent(m.id)) || e.preventDefault(),
     };
     const next = this.pages.at(-1)?.next;
     if (!items.length) {
@@ -242,66 +240,11 @@ export class MeetingListElement extends VisioElement {
     return html`${this.stale
         ? html`<p class="stale" role="status">${t.refreshFailed} ${this.explain(this.stale)}</p>`
         : nothing}
-      <ul part="list">${items.map((m) => this.#renderMeeting(m, row))}</ul>
+      <ul part="list">${items.map((m) => renderMeeting(m, row))}</ul>
       ${next
         ? html`<button part="load-more" class="btn" ?disabled=${this.loadingMore} aria-busy=${this.loadingMore}
             @click=${this.#loadMore}>${this.loadingMore ? t.loadingMore : t.more}</button>`
         : nothing}`;
-  }
-
-  #renderMeeting(m: Meeting, row: Row) {
-    const { t, intl } = row;
-    const client = row.operator ? (row.clients.get(m.client_id) ?? t.unknownClient) : null;
-    const titleId = `m-${m.id}`;
-    return html`<li part="meeting" data-id=${m.id} data-status=${m.status}>
-      <div class="summary">
-        <h3 part="meeting-title" id=${titleId}>${m.title}</h3>
-        <span part="status status-${m.status.replace("_", "-")}" class="badge ${m.status}">${row.status[m.status]}</span>
-        <p class="meta">
-          <time datetime=${m.scheduled_at}>${formatDateTime(m.scheduled_at, intl)}</time>
-          ${client ? html`<span class="client">${client}</span>` : nothing}
-          ${m.status === "completed" && m.duration_seconds != null
-            ? html`<span>${t.duration(formatDuration(m.duration_seconds, intl))}</span>`
-            : nothing}
-        </p>
-      </div>
-      ${this.confirming?.id === m.id ? this.#renderConfirm(m, this.confirming.action) : this.#renderActions(m, titleId, row)}
-    </li>`;
-  }
-
-  #renderActions(m: Meeting, titleId: string, row: Row) {
-    const { t, operator: op } = row;
-    const busy = this.busy.get(m.id);
-    const btn = (action: Action, label: string, cls = "btn") =>
-      html`<button class=${cls} aria-describedby=${titleId} ?disabled=${!!busy} aria-busy=${busy === action}
-        @click=${() => (action === "start" ? this.#act(m, action) : (this.confirming = { id: m.id, action }))}>${label}</button>`;
-    const join = m.status === "in_progress"
-      ? this.roomUrl
-        ? html`<a part="join" class="btn primary" href=${this.#url(this.roomUrl, m.id)} aria-describedby=${titleId}
-            @click=${(e: Event) => this.#join(e, m)}>${t.join}</a>`
-        : html`<button part="join" class="btn primary" aria-describedby=${titleId} @click=${(e: Event) => this.#join(e, m)}>${t.join}</button>`
-      : nothing;
-    const recordings = m.status === "completed" && this.recordingsUrl
-      ? html`<a class="btn" href=${this.#url(this.recordingsUrl, m.id)} aria-describedby=${titleId}
-          @click=${(e: Event) => this.dispatchEvent(new FoxeoOpenRecordingsEvent(m.id)) || e.preventDefault()}>${t.recordings}</a>`
-      : nothing;
-    return html`<div part="actions">
-      ${join}
-      ${op && m.status === "scheduled" ? btn("start", t.start, "btn primary") : nothing}
-      ${op && m.status === "in_progress" ? btn("end", t.end, "btn danger") : nothing}
-      ${op && m.status === "scheduled" ? btn("cancel", t.cancel, "btn danger") : nothing}
-      ${recordings}
-    </div>`;
-  }
-
-  #renderConfirm(m: Meeting, action: "end" | "cancel") {
-    const t = this.#t;
-    return html`<div part="confirm" role="group" aria-label=${action === "end" ? t.end : t.cancel}>
-      <p>${action === "end" ? t.confirmEnd(m.title) : t.confirmCancel(m.title)}</p>
-      <button class="btn danger solid" @click=${() => this.#act(m, action)}>
-        ${action === "end" ? t.confirmEndYes : t.confirmCancelYes}</button>
-      <button class="btn" @click=${() => (this.confirming = null)}>${t.keep}</button>
-    </div>`;
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -332,10 +275,6 @@ export class MeetingListElement extends VisioElement {
 
   #limit(): number {
     return Math.min(100, Math.max(1, Math.floor(this.pageSize) || 20));
-  }
-
-  #url(template: string, id: string): string {
-    return template.replaceAll("{id}", encodeURIComponent(id));
   }
 
   async #fetchPage(cursor: string | null, old: Page | null, signal?: AbortSignal): Promise<Page> {

@@ -5,14 +5,13 @@ import type { Meeting } from "../shared/api-types.js";
 import { PollingController } from "../shared/controllers/polling.js";
 import { toWidgetError, WidgetError } from "../shared/errors.js";
 import { FoxeoJoinedEvent, FoxeoLeftEvent, FoxeoMeetingEndedEvent } from "../shared/events.js";
-import { formatDateTime } from "../shared/format/format.js";
 import { meetingRoomMessages, type MeetingRoomMessages } from "../shared/i18n/meeting-room.js";
-import { micIcon } from "../shared/icons.js";
 import { VisioElement } from "../shared/visio-element.js";
 import { LocalMedia } from "./local-media.js";
 import { styles } from "./meeting-room.styles.js";
 import type { RoomConnectionFactory } from "./room-connection.js";
-import { renderRoom, renderToggle } from "./room-view.js";
+import { renderPrejoin } from "./prejoin-view.js";
+import { renderRoom } from "./room-view.js";
 import { connectBounded, RoomSession } from "./room-session.js";
 
 /** The real connection, loaded with openvidu-browser only when someone joins. */
@@ -159,80 +158,25 @@ export class MeetingRoomElement extends VisioElement {
   }
 
   #renderPrejoin(): TemplateResult {
-    const t = this.#t;
     const m = this.meeting!;
     if (m.status === "completed" || m.status === "cancelled") {
-      return html`<div part="status" role="status"><h2>${m.title}</h2><p>${t.notReady[m.status]}</p></div>`;
+      return html`<div part="status" role="status"><h2>${m.title}</h2><p>${this.#t.notReady[m.status]}</p></div>`;
     }
-    const media = this.media;
-    const connecting = this.phase === "connecting";
-    const noMedia = !media.stream && !media.starting;
-    const videoShown = !!media.videoTrack && media.videoOn;
-    return html`<div part="prejoin">
-      <header class="prejoin-head">
-        <h2 part="title">${m.title}</h2>
-        ${m.status === "scheduled"
-          ? html`<p part="status" role="status">${t.scheduledFor(formatDateTime(m.scheduled_at, this.locale.intl))}<br>${t.notReady.scheduled}</p>`
-          : nothing}
-      </header>
-      <div class="preview-col">
-        <div part="preview" class="tile">
-          <video class="mirror" .srcObject=${media.stream} ?hidden=${!videoShown} muted autoplay playsinline
-            aria-label=${t.preview}></video>
-          ${videoShown ? nothing : html`<div class="placeholder">${media.videoTrack
-            ? t.cameraOffPreview
-            : media.starting
-            ? t.loading
-            : media.error?.code === "media-denied"
-            ? t.deniedPreview
-            : t.noCameraPreview}</div>`}
-          <div class="preview-controls">
-            ${this.#toggle("mic", media.audioOn, !media.audioTrack)}
-            ${this.#toggle("cam", media.videoOn, !media.videoTrack)}
-          </div>
-        </div>
-        <div class="level-row">
-          <span class="level-label" aria-hidden="true">${micIcon}</span>
-          <div part="mic-level" role="meter" aria-label=${t.micLevel} aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">
-            <span class="bar"></span>
-          </div>
-        </div>
-      </div>
-      <div class="form-col">
-        <label for="name">${t.displayName}</label>
-        <input id="name" part="name-input" .value=${this.name} maxlength="80" autocomplete="name" ?disabled=${connecting}
-          @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>
-        ${media.cameras.length
-          ? html`<label for="camera">${t.camera}</label>
-            <select id="camera" part="camera-select" ?disabled=${connecting} @change=${(e: Event) => media.choose("camera", (e.target as HTMLSelectElement).value)}>
-              ${media.cameras.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === media.cameraId}>${d.label || `${t.camera} ${i + 1}`}</option>`)}
-            </select>`
-          : nothing}
-        ${media.microphones.length
-          ? html`<label for="microphone">${t.microphone}</label>
-            <select id="microphone" part="microphone-select" ?disabled=${connecting} @change=${(e: Event) => media.choose("microphone", (e.target as HTMLSelectElement).value)}>
-              ${media.microphones.map((d, i) => html`<option value=${d.deviceId} ?selected=${d.deviceId === media.microphoneId}>${d.label || `${t.microphone} ${i + 1}`}</option>`)}
-            </select>`
-          : nothing}
-        <p part="recording-notice" role="note"><span class="rec-dot" aria-hidden="true"></span>${t.recordedNotice}</p>
-        ${media.error
-          ? html`<div part="error" role="alert">${this.explain(media.error)}
-              ${media.error.code === "media-denied" ? t.deniedHelp : t.unavailableHelp}
-              <button class="btn" @click=${() => media.start()}>${t.retryMedia}</button></div>`
-          : nothing}
-        ${this.joinError
-          ? html`<div part="error" role="alert"><strong>${t.joinFailed}</strong> ${this.joinError.code === "timeout"
-              ? t.timeout(new Intl.NumberFormat(this.locale.intl).format(this.connectTimeout))
-              : this.explain(this.joinError)}
-              ${this.joinError.requestId ? html`<span class="ref">${this.common.reference(this.joinError.requestId)}</span>` : nothing}</div>`
-          : nothing}
-        <div class="join-row">
-          <button part="join-button" class="btn primary" ?disabled=${connecting || m.status !== "in_progress" || media.starting}
-            aria-busy=${connecting} @click=${this.#join}>${connecting ? t.connecting : noMedia ? t.joinWithoutMedia : t.join}</button>
-          ${connecting ? html`<button class="btn" @click=${() => this.#joinAbort?.abort()}>${t.cancel}</button>` : nothing}
-        </div>
-      </div>
-    </div>`;
+    return renderPrejoin(this.#t, {
+      meeting: m,
+      media: this.media,
+      name: this.name,
+      connecting: this.phase === "connecting",
+      joinError: this.joinError,
+      intl: this.locale.intl,
+      connectTimeout: this.connectTimeout,
+      explain: (e) => this.explain(e),
+      reference: this.common.reference,
+      setName: (name) => (this.name = name),
+      join: this.#join,
+      cancel: () => this.#joinAbort?.abort(),
+      toggle: (kind) => void this.toggle(kind),
+    });
   }
 
   #renderEnd(): TemplateResult {
@@ -244,11 +188,6 @@ export class MeetingRoomElement extends VisioElement {
       <p>${text}</p>
       ${canRejoin ? html`<button class="btn primary" @click=${this.#rejoin}>${t.rejoin}</button>` : nothing}
     </div>`;
-  }
-
-  /** A microphone or camera toggle (pre-join and in the room). */
-  #toggle(kind: "mic" | "cam", on: boolean, disabled: boolean): TemplateResult {
-    return renderToggle(this.#t, kind, on, disabled, () => this.toggle(kind));
   }
 
   /** Turns the microphone or camera on or off, in the preview and in the meeting. */
