@@ -184,8 +184,15 @@ describe("<foxeo-recording-player>", () => {
     await until(() => text(part(el, "transcription-status")) === "La transcription est en attente.");
     await patchRecording(t, meetingId, recordings[0].id, { transcription_status: "processing" });
     await until(() => text(part(el, "transcription-status")) === "Transcription en cours…", "polling missed processing");
+    const v = video(el);
+    const src = v.src;
+    await until(() => v.readyState >= 1);
+    v.currentTime = 5;
     await patchRecording(t, meetingId, recordings[0].id, { transcription_status: "completed" });
     await partSoon(el, "transcript");
+    expect(video(el), "the video was not reloaded").to.equal(v);
+    expect(v.src).to.equal(src);
+    expect(v.currentTime).to.be.closeTo(5, 0.1);
     expect(lines(el)).to.have.length(9);
     expect(video(el).querySelector("track")).to.exist;
     expect(text(part(el, "downloads"))).to.contain("Télécharger les sous-titres (SRT)");

@@ -74,6 +74,8 @@ export class RecordingPlayerElement extends VisioElement {
 
   #renewTimer: ReturnType<typeof setTimeout> | undefined;
   #renewing: Promise<void> | null = null;
+  /** The recording whose video is loaded. */
+  #videoFor = "";
   #failures = 0;
   #lastTime = 0;
   #playing = false;
@@ -102,13 +104,17 @@ export class RecordingPlayerElement extends VisioElement {
       return [this.meetingId, r?.id ?? "", r?.status ?? "", r?.transcription_status ?? ""] as const;
     },
     task: async ([meetingId, id, status, transcription], { signal }) => {
-      this.#clearMedia();
+      // The transcript finishing while the video plays must not restart the video.
+      const sameVideo = status === "ready" && this.#videoFor === id && !!this.videoSrc;
+      if (sameVideo) this.transcript.set(null);
+      else this.#clearMedia();
       if (!id || status !== "ready") return { links: null, transcript: null };
       const [links, transcript] = await Promise.all([
         recordingLinks(this.api, meetingId, id, signal),
         transcription === "completed" ? recordingTranscript(this.api, meetingId, id, signal) : Promise.resolve(null),
       ]);
-      this.#useLinks(links, true);
+      this.#useLinks(links, !sameVideo);
+      this.#videoFor = id;
       this.transcript.set(transcript);
       return { links, transcript };
     },
@@ -256,6 +262,7 @@ export class RecordingPlayerElement extends VisioElement {
 
   #clearMedia(): void {
     clearTimeout(this.#renewTimer);
+    this.#videoFor = "";
     this.links = null;
     this.videoSrc = "";
     this.playbackError = null;
