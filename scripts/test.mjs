@@ -7,6 +7,12 @@ const SUITES = [
   { name: "lint", what: "lint and type-check", cmd: "npx deno lint && npx tsc -p tsconfig.json" },
   { name: "functions", what: "functions and SQL (Deno)", cmd: "npx deno test -A functions/ supabase/ demo/" },
   { name: "widget", what: "widget elements (Chromium)", cmd: "npx web-test-runner", browser: true },
+  {
+    name: "build",
+    what: "widget build (Chromium)",
+    cmd: "npm run build --silent && node --test widget/test/build.test.mjs",
+    browser: true,
+  },
 ];
 
 const only = process.argv.slice(2);
