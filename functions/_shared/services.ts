@@ -1,5 +1,6 @@
 // Builds the real dependencies of the functions from the configuration. Entry points call
 // it once; tests build their own (emulators, recording fetches, a shared test database).
+import { createOpenViduClient, type OpenViduClient } from "./adapters/openvidu.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth.ts";
 import { type Config, secretsOf } from "./config.ts";
 import { createDatabase, type Database } from "./db.ts";
@@ -10,6 +11,7 @@ export interface Services {
   logger: Logger;
   db: Database;
   verifyToken: TokenVerifier;
+  openvidu: OpenViduClient;
   /** Release connections (and stop the embedded database when one was started). */
   close(): Promise<void>;
 }
@@ -37,6 +39,11 @@ export async function createServices(config: Config): Promise<Services> {
     logger,
     db,
     verifyToken: createTokenVerifier({ jwtSecret: config.jwtSecret, jwksUrl: config.jwksUrl }),
+    openvidu: createOpenViduClient({
+      url: config.openvidu.url,
+      secret: config.openvidu.secret,
+      logger: logger.child({ service: "openvidu" }),
+    }),
     close: async () => {
       await db.end();
       await stopEmbedded?.();
