@@ -64,8 +64,8 @@ export interface OpenAIEmulator {
   /** Base URL for the SDK: `http://host:port/v1`. */
   url: string;
   close(): Promise<void>;
-  /** The next `times` transcription requests get this fault. */
-  failNext(fault: OpenAIFault, times?: number): void;
+  /** The next `times` transcription requests (after `after` normal ones) get this fault. */
+  failNext(fault: OpenAIFault, times?: number, options?: { after?: number }): void;
   /** Every transcription request, answered or not. */
   readonly requests: ReceivedTranscription[];
 }
@@ -212,7 +212,7 @@ function transcribe(
 
 export function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): Promise<OpenAIEmulator> {
   const requests: ReceivedTranscription[] = [];
-  const faults: OpenAIFault[] = [];
+  const faults: (OpenAIFault | "pass")[] = [];
   const hanging = new Set<() => void>();
   const segmentSeconds = options.segmentSeconds ?? 8;
   const log = options.log ?? (() => {});
@@ -232,7 +232,7 @@ export function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): Promis
       return c.json({ error: "fault must be 429, 500 or hang" }, 400);
     }
     for (let i = 0; i < Math.max(1, body.times ?? 1); i++) faults.push(body.fault);
-    return c.json({ armed: faults.length });
+    return c.json({ armed: faults.filter((f) => f !== "pass").length });
   });
 
   app.post("/v1/audio/transcriptions", async (c) => {
@@ -489,7 +489,8 @@ export function startOpenAIEmulator(options: OpenAIEmulatorOptions = {}): Promis
         hanging.clear();
         await server.shutdown();
       },
-      failNext(fault, times = 1) {
+      failNext(fault, times = 1, { after = 0 } = {}) {
+        for (let i = 0; i < after; i++) faults.push("pass");
         for (let i = 0; i < times; i++) faults.push(fault);
       },
       requests,
