@@ -9,6 +9,7 @@ import type { Transcriber } from "../adapters/transcriber.ts";
 import type { Database } from "../db.ts";
 import { UpstreamError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Services } from "../services.ts";
 import {
   buildChunkFile,
   type ChunkPlan,
@@ -309,4 +310,19 @@ function describeFailure(err: unknown): { message: string; retryable: boolean } 
   }
   // Unexpected: bounded retries, and a message that holds nothing internal.
   return { message: `Unexpected error (${(err as Error)?.name ?? "Error"})`, retryable: true };
+}
+
+/** The worker over the real services (entry points). */
+export function workerFromServices(
+  services: Pick<Services, "db" | "storage" | "openvidu" | "transcriber" | "logger" | "config">,
+  options: Partial<WorkerOptions> = {},
+): Worker {
+  return createWorker({
+    db: services.db,
+    storage: services.storage,
+    source: services.openvidu,
+    transcriber: services.transcriber,
+    logger: services.logger,
+    options: { defaultLanguage: services.config.transcription.language, ...options },
+  });
 }
