@@ -48,7 +48,10 @@ Deno.test({
         new URL("./migrations/20261121000200_worker_schedule.sql", import.meta.url),
       );
       const code = file.split("\n").filter((l) => !l.trim().startsWith("--")).join("\n");
-      assert.ok(!/create_secret|sb_secret_|eyJ[A-Za-z0-9_-]{10}/.test(code), "no secret in the migration");
+      assert.ok(
+        !/create_secret|sb_secret_|eyJ[A-Za-z0-9_-]{10}/.test(code),
+        "no secret in the migration",
+      );
 
       // Without the Vault secrets the job calls nothing (and says so).
       await db.sql.unsafe(jobs[0].command);
@@ -67,7 +70,8 @@ Deno.test({
       assert.equal(call.timeout, 5000);
 
       // A new-style secret key goes in apikey only.
-      await db.sql`update vault.secrets set secret = 'sb_secret_abc' where name = 'visio_worker_key'`;
+      await db
+        .sql`update vault.secrets set secret = 'sb_secret_abc' where name = 'visio_worker_key'`;
       await db.sql.unsafe(jobs[0].command);
       const [second] = await db.sql`select * from net.requests order by id desc limit 1`;
       assert.equal(second.headers.apikey, "sb_secret_abc");

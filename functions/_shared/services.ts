@@ -2,8 +2,6 @@
 // it once; tests build their own (emulators, recording fetches, a shared test database).
 import { createOpenViduClient, type OpenViduClient } from "./adapters/openvidu.ts";
 import type { Storage } from "./adapters/storage.ts";
-import { createLocalStorage } from "./adapters/storage_local.ts";
-import { createSupabaseStorage } from "./adapters/storage_supabase.ts";
 import { createOpenAITranscriber, type Transcriber } from "./adapters/transcriber.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth.ts";
 import { type Config, secretsOf } from "./config.ts";
@@ -51,7 +49,7 @@ export async function createServices(config: Config): Promise<Services> {
       secret: config.openvidu.secret,
       logger: logger.child({ service: "openvidu" }),
     }),
-    storage: createStorage(config),
+    storage: await createStorage(config),
     transcriber: createOpenAITranscriber({
       apiKey: config.openai.apiKey,
       baseUrl: config.openai.baseUrl,
@@ -64,11 +62,14 @@ export async function createServices(config: Config): Promise<Services> {
   };
 }
 
-export function createStorage(config: Config): Storage {
+/** The configured storage adapter; only its module is loaded. */
+export async function createStorage(config: Config): Promise<Storage> {
   if (config.storage.backend === "supabase") {
+    const { createSupabaseStorage } = await import("./adapters/storage_supabase.ts");
     return createSupabaseStorage({ url: config.supabaseUrl!, serviceKey: config.serviceRoleKey });
   }
   // Local links point at the local server, which serves them (createLocalStorageApp).
+  const { createLocalStorage } = await import("./adapters/storage_local.ts");
   return createLocalStorage({
     dir: config.storage.dir,
     signingSecret: config.serviceRoleKey,

@@ -144,10 +144,13 @@ dbTest(
       assert.equal(listed.json[0].status, "pending");
       const recordingId = listed.json[0].id;
 
-      // The scheduler calls the worker function until the recording settles.
+      // The worker function, called as the scheduler calls it until the recording settles
+      // (narrowed to this recording: the test database is shared with other tests' rows).
       const outcomes: string[] = [];
       for (let i = 0; i < 10; i++) {
-        const slice = await call("POST", "transcribe-recording", null, {});
+        const slice = await call("POST", "transcribe-recording", null, {
+          recording_id: recordingId,
+        });
         assert.equal(slice.status, 200);
         outcomes.push(...slice.json.jobs.map((j: { outcome: string }) => j.outcome));
         if (outcomes.at(-1) === "completed") break;

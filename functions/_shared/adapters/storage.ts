@@ -46,8 +46,16 @@ export interface Storage {
   put(path: string, data: Uint8Array | string, contentType: string): Promise<void>;
   /** Start, or continue, a large upload that is streamed in chunks. */
   resumableUpload(path: string, options: ResumableUploadOptions): Promise<ResumableUpload>;
-  /** Bytes [start, end) of an object (end exclusive). */
-  read(path: string, start: number, end: number, signal?: AbortSignal): Promise<Uint8Array>;
+  /**
+   * Bytes [start, end) of an object (end exclusive). With `into` (end - start bytes long) the
+   * bytes are written there and it is returned: no allocation per read.
+   */
+  read(
+    path: string,
+    start: number,
+    end: number,
+    options?: { signal?: AbortSignal; into?: Uint8Array },
+  ): Promise<Uint8Array>;
   /** null when the object does not exist. */
   stat(path: string): Promise<ObjectInfo | null>;
   /** A link anyone holding it may GET (with HTTP Range) until it expires. */

@@ -61,8 +61,13 @@ async function exists(path: string): Promise<Deno.FileInfo | null> {
 }
 
 /** Read exactly `length` bytes from `file` at `position` (fewer only at end of file). */
-async function readAt(file: Deno.FsFile, position: number, length: number): Promise<Uint8Array> {
-  const out = new Uint8Array(length);
+async function readAt(
+  file: Deno.FsFile,
+  position: number,
+  length: number,
+  into?: Uint8Array,
+): Promise<Uint8Array> {
+  const out = into && into.length === length ? into : new Uint8Array(length);
   await file.seek(position, Deno.SeekMode.Start);
   let filled = 0;
   while (filled < length) {
@@ -79,6 +84,48 @@ async function writeAllAt(file: Deno.FsFile, position: number, bytes: Uint8Array
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
+/**
+ * Open files kept for the reads that follow (an audio chunk is hundreds of small ranged reads
+ * of the same recording): one handle per file, reads on it in turn, closed when idle.
+ */
+class ReaderCache {
+  #open = new Map<
+    string,
+    { file: Promise<Deno.FsFile>; queue: Promise<unknown>; timer?: ReturnType<typeof setTimeout> }
+  >();
+
+  read(path: string, position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    let entry = this.#open.get(path);
+    if (!entry) {
+      entry = { file: Deno.open(path, { read: true }), queue: Promise.resolve() };
+      this.#open.set(path, entry);
+      entry.file.catch(() => this.#open.delete(path));
+    }
+    const e = entry;
+    clearTimeout(e.timer);
+    const result = e.queue.then(async () => readAt(await e.file, position, length, into));
+    e.queue = result.catch(() => {}).then(() => {
+      clearTimeout(e.timer);
+      const timer = setTimeout(() => this.#close(path, e), 1000);
+      Deno.unrefTimer(timer);
+      e.timer = timer;
+    });
+    return result;
+  }
+
+  /** The file at `path` changed (replaced, removed): later reads open it again. */
+  forget(path: string) {
+    const entry = this.#open.get(path);
+    if (entry) this.#close(path, entry);
+  }
+
+  #close(path: string, entry: { file: Promise<Deno.FsFile> }) {
+    if (this.#open.get(path) !== entry) return;
+    this.#open.delete(path);
+    entry.file.then((f) => f.close(), () => {});
+  }
+}
+
 export function createLocalStorage(options: LocalStorageOptions): Storage {
   const bucket = options.bucket ?? RECORDINGS_BUCKET;
   const root = options.dir.replace(/\/+$/, "");
@@ -88,6 +135,7 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
   };
   const publicUrl = options.publicUrl.replace(/\/+$/, "");
   const key = signingKey(options.signingSecret);
+  const readers = new ReaderCache();
 
   return {
     kind: "local",
@@ -98,6 +146,7 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
       const tmp = `${target}.${crypto.randomUUID()}.tmp`;
       await Deno.writeFile(tmp, typeof data === "string" ? new TextEncoder().encode(data) : data);
       await Deno.rename(tmp, target);
+      readers.forget(target);
     },
 
     async resumableUpload(path, { size, resume }: ResumableUploadOptions) {
@@ -143,6 +192,7 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
           if (upload.offset === size) {
             await Deno.mkdir(dirname(target), { recursive: true });
             await Deno.rename(partFile, target);
+            readers.forget(target);
           }
         },
       };
@@ -150,17 +200,13 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
         // Every byte was written before the process stopped: only the rename is left.
         await Deno.mkdir(dirname(target), { recursive: true });
         await Deno.rename(partFile, target);
+        readers.forget(target);
       }
       return upload;
     },
 
-    async read(path, start, end) {
-      const file = await Deno.open(objectFile(path), { read: true });
-      try {
-        return await readAt(file, start, Math.max(0, end - start));
-      } finally {
-        file.close();
-      }
+    read(path, start, end, options) {
+      return readers.read(objectFile(path), start, Math.max(0, end - start), options?.into);
     },
 
     async stat(path): Promise<ObjectInfo | null> {
@@ -183,6 +229,7 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
 
     async remove(paths) {
       for (const path of paths) {
+        readers.forget(objectFile(path));
         await Deno.remove(objectFile(path)).catch((err) => {
           if (!(err instanceof Deno.errors.NotFound)) throw err;
         });

@@ -1,9 +1,11 @@
-// The Supabase Storage adapter (production): supabase-js with the service key for small
-// uploads, object info, signed URLs and removal; plain HTTP for what supabase-js does not do:
-// ranged reads (`GET /object/authenticated/…` with `Range`) and resumable uploads over TUS
+// The Supabase Storage adapter (production): supabase-js's storage client (@supabase/storage-js,
+// the `supabase.storage` of supabase-js, without the rest of supabase-js: a worker holding
+// recordings counts its megabytes) with the service key for small uploads, object info,
+// signed URLs and removal; plain HTTP for what it does not do: ranged reads
+// (`GET /object/authenticated/…` with `Range`) and resumable uploads over TUS
 // (`/storage/v1/upload/resumable`, 6 MB chunks, the upload URL kept in Postgres so another
 // invocation continues where this one stopped).
-import { createClient } from "@supabase/supabase-js";
+import { StorageClient } from "@supabase/storage-js";
 import { z } from "zod";
 import { UpstreamError } from "../errors.ts";
 import {
@@ -78,6 +80,27 @@ function storageFailure(what: string, error: unknown, status?: number): Upstream
   });
 }
 
+/** Copy a response body into `into`; the part of `into` that was filled. */
+async function readBodyInto(
+  body: ReadableStream<Uint8Array>,
+  into: Uint8Array,
+): Promise<Uint8Array> {
+  const reader = body.getReader();
+  let filled = 0;
+  try {
+    while (filled < into.length) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const n = Math.min(value.length, into.length - filled);
+      into.set(value.subarray(0, n), filled);
+      filled += n;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return into.subarray(0, filled);
+}
+
 export function createSupabaseStorage(options: SupabaseStorageOptions): Storage {
   const fetchFn = options.fetch ?? globalThis.fetch;
   const bucket = options.bucket ?? RECORDINGS_BUCKET;
@@ -86,16 +109,13 @@ export function createSupabaseStorage(options: SupabaseStorageOptions): Storage 
     (options.resumableUrl ?? directStorageUrl(projectUrl)).replace(/\/+$/, "")
   }/storage/v1/upload/resumable`;
   const chunkSize = options.chunkSize ?? TUS_CHUNK_SIZE;
-  const client = createClient(projectUrl, options.serviceKey, {
-    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { fetch: fetchFn },
-  });
-  const files = () => client.storage.from(bucket);
   // New `sb_secret_…` keys go in `apikey` only; legacy service-role JWTs also as a bearer.
   const authHeaders: Record<string, string> = { apikey: options.serviceKey };
   if (options.serviceKey.startsWith("eyJ")) {
     authHeaders.authorization = `Bearer ${options.serviceKey}`;
   }
+  const client = new StorageClient(`${projectUrl}/storage/v1`, authHeaders, fetchFn);
+  const files = () => client.from(bucket);
   const objectUrl = (path: string) =>
     `${projectUrl}/storage/v1/object/authenticated/${bucket}/${
       path.split("/").map(encodeURIComponent).join("/")
@@ -227,12 +247,12 @@ export function createSupabaseStorage(options: SupabaseStorageOptions): Storage 
       return upload;
     },
 
-    async read(path, start, end, signal) {
+    async read(path, start, end, options = {}) {
       assertObjectPath(path);
       if (end <= start) return new Uint8Array(0);
       const res = await fetchFn(objectUrl(path), {
         headers: { ...authHeaders, range: `bytes=${start}-${end - 1}` },
-        signal,
+        signal: options.signal,
       }).catch((err) => {
         throw storageFailure(`Cannot read ${path}`, err);
       });
@@ -243,6 +263,9 @@ export function createSupabaseStorage(options: SupabaseStorageOptions): Storage 
           text || res.statusText,
           res.status,
         );
+      }
+      if (res.status === 206 && options.into?.length === end - start && res.body) {
+        return await readBodyInto(res.body, options.into);
       }
       const bytes = new Uint8Array(await res.arrayBuffer());
       // A 200 is the whole object (the range was not applied): cut it here.

@@ -133,10 +133,16 @@ export async function readRecordingIndex(
     if (indexBytesRead + want > maxIndexBytes) {
       throw new MediaError(`The recording's index is larger than ${maxIndexBytes} bytes`);
     }
-    const bytes = await read(position, position + want);
+    // Read straight into the buffer mp4box keeps (its fromArrayBuffer would copy it).
+    let buffer = new MP4BoxBuffer(want);
+    const bytes = await read(position, position + want, new Uint8Array(buffer));
     if (bytes.length === 0) throw new MediaError(`Unexpected end of the recording at ${position}`);
+    if (bytes.buffer !== buffer || bytes.length !== want) {
+      buffer = MP4BoxBuffer.fromArrayBuffer(asArrayBuffer(bytes), position);
+    }
+    buffer.fileStart = position;
     indexBytesRead += bytes.length;
-    const next = file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(asArrayBuffer(bytes), position));
+    const next = file.appendBuffer(buffer);
     position = typeof next === "number" && next > position ? next : position + bytes.length;
     window = Math.min(window * 4, 16 * 1024 * 1024);
   }
@@ -400,7 +406,11 @@ export async function buildChunkFile(
   track: AudioTrack,
   chunk: ChunkPlan,
   read: ReadRange,
-  options: { concurrency?: number } = {},
+  options: {
+    concurrency?: number;
+    /** Write the file here when it is large enough (one buffer for every chunk of a slice). */
+    buffer?: Uint8Array;
+  } = {},
 ): Promise<AudioChunkFile> {
   const first = chunk.first_sample;
   const count = chunk.sample_count;
@@ -412,10 +422,16 @@ export async function buildChunkFile(
   let payload = 0;
   for (let k = first; k <= last; k++) payload += track.sizes[k];
   const mdatHeader = 8;
-  const out = new Uint8Array(header.length + mdatHeader + payload);
+  const total = header.length + mdatHeader + payload;
+  const out = options.buffer && options.buffer.length >= total
+    ? options.buffer.subarray(0, total)
+    : new Uint8Array(total);
   out.set(header, 0);
   // The mdat box header: 32-bit size and type (a chunk is far below 4 GB).
-  new DataView(out.buffer).setUint32(header.length, mdatHeader + payload);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(
+    header.length,
+    mdatHeader + payload,
+  );
   out.set([0x6d, 0x64, 0x61, 0x74], header.length + 4);
 
   // Contiguous runs of samples: [file offset, byte length, position in `out`].
@@ -513,7 +529,8 @@ function chunkHeader(track: AudioTrack, first: number, count: number): Uint8Arra
   stbl.stsc.samples_per_chunk = [count];
   stbl.stsc.sample_description_index = [1];
   stbl.stsz.sample_size = 0;
-  stbl.stsz.sample_sizes = Array.from(track.sizes.subarray(first, last + 1));
+  // A copy starting at offset 0: mp4box's fast path copies from the array's buffer start.
+  stbl.stsz.sample_sizes = track.sizes.slice(first, last + 1);
 
   const write = () => {
     const stream = new DataStream();

@@ -29,8 +29,13 @@ export interface TransferInput {
   maxBytes?: number;
   /** Abort a download that sends nothing for this long; default 30 s. */
   stallMs?: number;
-  /** Called after each stored chunk; throwing stops the transfer (e.g. a lost lease). */
+  /**
+   * Called after stored chunks, at most every `progressEveryMs` (and always before the slice
+   * ends); throwing stops the transfer (e.g. a lost lease).
+   */
   onProgress(progress: { offset: number; size: number; resume: string }): Promise<void>;
+  /** Default 2 s: progress (and the lease) is recorded that often, not for every chunk. */
+  progressEveryMs?: number;
   now?: () => number;
 }
 
@@ -96,36 +101,33 @@ export async function transferSlice(input: TransferInput): Promise<TransferResul
     });
   }
 
-  const reader = file.body.getReader();
   // A server that ignored the Range sends from an earlier byte: skip up to the wanted one.
-  let skip = upload.offset - file.offset;
+  const skip = upload.offset - file.offset;
   if (skip < 0) {
-    await reader.cancel().catch(() => {});
+    await file.body.cancel().catch(() => {});
     throw new UpstreamError("openvidu", `OpenVidu sent ${what} from byte ${file.offset}`, {
       retryable: true,
     });
   }
+  const pull = puller(file.body, skip);
 
   const maxBytes = input.maxBytes ?? Infinity;
   const batch = upload.chunkSize > 1 ? upload.chunkSize : Math.min(LOCAL_BATCH, maxBytes);
-  const buffer = new Uint8Array(batch);
+  let buffer = new Uint8Array(batch);
   let filled = 0;
   let bytes = 0;
   const started = upload.offset;
-
-  const flush = async () => {
-    await upload.append(buffer.subarray(0, filled));
-    bytes += filled;
-    filled = 0;
-    await input.onProgress({ offset: upload.offset, size, resume: upload.resume });
-  };
+  const progressEveryMs = input.progressEveryMs ?? 2000;
+  // The first chunk is always recorded: it says "uploading" and saves the resume state.
+  let reported = -Infinity;
 
   try {
     while (upload.offset + filled < size) {
+      const want = Math.min(batch - filled, size - upload.offset - filled);
       armStall();
-      let chunk: ReadableStreamReadResult<Uint8Array>;
+      let view: Uint8Array | null;
       try {
-        chunk = await reader.read();
+        view = await pull.read(buffer.subarray(filled, filled + want));
       } catch (err) {
         throw new UpstreamError(
           "openvidu",
@@ -139,35 +141,32 @@ export async function transferSlice(input: TransferInput): Promise<TransferResul
       } finally {
         clearTimeout(stallTimer);
       }
-      if (chunk.done) {
+      if (!view) {
         throw new UpstreamError(
           "openvidu",
           `The download of ${what} ended at byte ${upload.offset + filled} of ${size}`,
           { retryable: true },
         );
       }
-      let data = chunk.value;
-      if (skip > 0) {
-        const n = Math.min(skip, data.length);
-        skip -= n;
-        data = data.subarray(n);
-      }
-      while (data.length > 0) {
-        const n = Math.min(batch - filled, data.length, size - upload.offset - filled);
-        buffer.set(data.subarray(0, n), filled);
-        filled += n;
-        data = data.subarray(n);
-        if (filled === batch || upload.offset + filled === size) {
-          await flush();
-          if (upload.offset >= size) break;
-          const spent = upload.offset - started;
-          if (now() >= input.deadline || spent >= maxBytes) {
-            return { done: false, offset: upload.offset, size, resume: upload.resume, bytes };
-          }
+      // A BYOB read hands the buffer back as a new ArrayBuffer (the old one is detached).
+      buffer = new Uint8Array(view.buffer as ArrayBuffer);
+      filled += view.length;
+      if (filled === batch || upload.offset + filled === size) {
+        await upload.append(buffer.subarray(0, filled));
+        bytes += filled;
+        filled = 0;
+        const stopping = upload.offset >= size || now() >= input.deadline ||
+          upload.offset - started >= maxBytes;
+        if (stopping || now() - reported >= progressEveryMs) {
+          await input.onProgress({ offset: upload.offset, size, resume: upload.resume });
+          reported = now();
+        }
+        if (upload.offset >= size) break;
+        if (stopping) {
+          return { done: false, offset: upload.offset, size, resume: upload.resume, bytes };
         }
       }
     }
-    if (filled > 0) await flush();
     return {
       done: upload.offset >= size,
       offset: upload.offset,
@@ -177,8 +176,58 @@ export async function transferSlice(input: TransferInput): Promise<TransferResul
     };
   } finally {
     clearTimeout(stallTimer);
-    await reader.cancel().catch(() => {});
+    await pull.cancel();
   }
+}
+
+interface Puller {
+  /** Fill (part of) `into`; the bytes read, or null at the end of the stream. */
+  read(into: Uint8Array): Promise<Uint8Array | null>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads a body into the caller's buffer. Fetch bodies are byte streams: a BYOB reader fills
+ * the buffer directly, with no allocation per read, so memory stays flat at the one buffer
+ * whatever the file's size. Other streams are copied from their chunks.
+ */
+function puller(body: ReadableStream<Uint8Array>, skip: number): Puller {
+  if (skip === 0) {
+    try {
+      const byob = body.getReader({ mode: "byob" });
+      return {
+        read: async (into) => {
+          const r = await byob.read(into as Uint8Array<ArrayBuffer>);
+          return r.done ? null : r.value;
+        },
+        cancel: () => byob.cancel().catch(() => {}),
+      };
+    } catch {
+      // not a byte stream
+    }
+  }
+  const reader = body.getReader();
+  let pending: Uint8Array = new Uint8Array(0);
+  let toSkip = skip;
+  return {
+    async read(into) {
+      while (pending.length === 0) {
+        const r = await reader.read();
+        if (r.done) return null;
+        pending = r.value;
+        if (toSkip > 0) {
+          const n = Math.min(toSkip, pending.length);
+          toSkip -= n;
+          pending = pending.subarray(n);
+        }
+      }
+      const n = Math.min(into.length, pending.length);
+      into.set(pending.subarray(0, n));
+      pending = pending.subarray(n);
+      return into.subarray(0, n);
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
 }
 
 class StallError extends Error {

@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import type { Services } from "../services.ts";
 import {
   buildChunkFile,
+  chunkOverhead,
   type ChunkPlan,
   MediaError,
   planChunks,
@@ -59,6 +60,13 @@ export interface WorkerOptions {
   defaultLanguage: string;
   /** Abort a download that sends nothing for this long. */
   stallMs: number;
+  /**
+   * Called between heavy steps (after the copy, after reading the index, after each chunk)
+   * to return garbage early: the worker process passes V8's `gc` when it runs with
+   * --v8-flags=--expose-gc. The live heap stays ~16 MB; without this V8 lets garbage grow
+   * the heap several times that before collecting.
+   */
+  collectGarbage?: () => void;
 }
 
 export interface WorkerDeps {
@@ -83,6 +91,9 @@ export interface JobReport {
     | "lease_lost";
   bytes_transferred: number;
   chunks_transcribed: number;
+  /** Time spent copying the file, and transcribing, in this slice. */
+  transfer_ms: number;
+  transcription_ms: number;
   error?: string;
 }
 
@@ -117,6 +128,7 @@ export function workerOptions(options: Partial<WorkerOptions> = {}): WorkerOptio
     chunks: options.chunks ?? {},
     defaultLanguage: options.defaultLanguage ?? "fr",
     stallMs: options.stallMs ?? 30_000,
+    collectGarbage: options.collectGarbage,
   };
 }
 
@@ -149,6 +161,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     await completeTransfer(db, job, owner, { size: result.size, videoPath: path });
     Object.assign(job, { status: "ready", video_path: path, size_bytes: result.size });
     log.info("recording copied", { recording_id: job.id, bytes: result.size });
+    opts.collectGarbage?.();
     return true;
   }
 
@@ -156,8 +169,10 @@ export function createWorker(deps: WorkerDeps): Worker {
     const path = job.video_path!;
     const size = job.size_bytes ?? (await storage.stat(path))?.size;
     if (!size) throw new MediaError(`The stored recording ${path} is missing or empty`);
-    const read = (start: number, end: number) => storage.read(path, start, end);
+    const read = (start: number, end: number, into?: Uint8Array) =>
+      storage.read(path, start, end, { into });
     const index = await readRecordingIndex(read, size);
+    opts.collectGarbage?.();
     const audio = index.audio;
     if (!audio) {
       throw new MediaError("The recording has no audio track: there is nothing to transcribe");
@@ -170,11 +185,19 @@ export function createWorker(deps: WorkerDeps): Worker {
       job.transcription_status = "processing";
     }
     const language = job.transcription_language ?? opts.defaultLanguage;
+    // One buffer, sized for the largest chunk, holds every chunk file of this slice.
+    const largest = Math.max(
+      0,
+      ...plan.slice(job.transcription_chunks_done).map((c) =>
+        c.bytes + chunkOverhead(c.sample_count)
+      ),
+    );
+    const buffer = new Uint8Array(largest);
     for (let k = job.transcription_chunks_done; k < plan.length; k++) {
       const left = deadline - Date.now();
       if (left < opts.minChunkMs) return false;
       const chunk = plan[k];
-      const file = await buildChunkFile(audio, chunk, read);
+      const file = await buildChunkFile(audio, chunk, read, { buffer });
       const prompt = await previousChunkText(db, job.id, k);
       const transcript = await deps.transcriber.transcribe({
         audio: file.bytes,
@@ -196,6 +219,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       job.transcription_chunks_done = k + 1;
       job.transcription_attempts = 0;
       report.chunks_transcribed++;
+      opts.collectGarbage?.();
       log.info("chunk transcribed", {
         recording_id: job.id,
         chunk: k + 1,
@@ -220,17 +244,26 @@ export function createWorker(deps: WorkerDeps): Worker {
       outcome: "uploading",
       bytes_transferred: 0,
       chunks_transcribed: 0,
+      transfer_ms: 0,
+      transcription_ms: 0,
+    };
+    let started = Date.now();
+    const lap = (key: "transfer_ms" | "transcription_ms") => {
+      report[key] += Date.now() - started;
+      started = Date.now();
     };
     try {
       if (job.status === "pending" || job.status === "uploading") {
-        if (!(await transfer(job, deadline, report))) {
+        const done = await transfer(job, deadline, report).finally(() => lap("transfer_ms"));
+        if (!done) {
           report.outcome = "uploading";
           await releaseJob(db, job, owner);
           return report;
         }
       }
       report.phase = "transcription";
-      if (!(await transcribe(job, deadline, report))) {
+      const done = await transcribe(job, deadline, report).finally(() => lap("transcription_ms"));
+      if (!done) {
         report.outcome = "transcribing";
         await releaseJob(db, job, owner);
         return report;
