@@ -31,6 +31,8 @@ export interface ResumableUpload {
   readonly chunkSize: number;
   /** Append the bytes that follow `offset`; the upload completes with the last byte. */
   append(bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
+  /** Release what the upload holds open (it can be resumed later). */
+  close(): Promise<void>;
 }
 
 export interface ResumableUploadOptions {

@@ -171,6 +171,7 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
         throw new Error(`Upload ${id} holds ${offset} bytes, more than the ${size} expected`);
       }
       const partFile = part!;
+      let handle: Promise<Deno.FsFile> | null = null;
       const upload = {
         offset,
         size,
@@ -182,18 +183,25 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
           }
           // Positional writes: a stale writer that lost its lease can only rewrite the same
           // source bytes at the same offsets.
-          const file = await Deno.open(partFile, { write: true });
+          handle ??= Deno.open(partFile, { write: true });
           try {
-            await writeAllAt(file, upload.offset, bytes);
-          } finally {
-            file.close();
+            await writeAllAt(await handle, upload.offset, bytes);
+          } catch (err) {
+            await upload.close();
+            throw err;
           }
           upload.offset += bytes.length;
           if (upload.offset === size) {
+            await upload.close();
             await Deno.mkdir(dirname(target), { recursive: true });
             await Deno.rename(partFile, target);
             readers.forget(target);
           }
+        },
+        async close() {
+          const h = handle;
+          handle = null;
+          if (h) (await h.catch(() => null))?.close();
         },
       };
       if (offset === size) {
@@ -245,6 +253,7 @@ function completed(size: number, resume: string): ResumableUpload {
     resume,
     chunkSize: 1,
     append: () => Promise.reject(new RangeError("The upload is already complete")),
+    close: () => Promise.resolve(),
   };
 }
 

@@ -243,6 +243,7 @@ export function createSupabaseStorage(options: SupabaseStorageOptions): Storage 
           }
           upload.offset = next.data;
         },
+        close: () => Promise.resolve(),
       };
       return upload;
     },

@@ -74,6 +74,7 @@ async function pump(
     at += n;
     sent += n;
   }
+  await up.close();
   return { resume: up.resume, startedAt, offset: at };
 }
 

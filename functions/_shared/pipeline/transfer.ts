@@ -49,7 +49,7 @@ export interface TransferResult {
 }
 
 /** The local adapter takes any chunk size; batch writes by this much. */
-const LOCAL_BATCH = 1024 * 1024;
+const LOCAL_BATCH = 4 * 1024 * 1024;
 
 export async function transferSlice(input: TransferInput): Promise<TransferResult> {
   const now = input.now ?? Date.now;
@@ -177,6 +177,7 @@ export async function transferSlice(input: TransferInput): Promise<TransferResul
   } finally {
     clearTimeout(stallTimer);
     await pull.cancel();
+    await upload.close();
   }
 }
 
