@@ -205,7 +205,10 @@ export function createWorker(deps: WorkerDeps): Worker {
         contentType: file.contentType,
         language,
         prompt,
-        timeoutMs: Math.max(5_000, Math.min(opts.transcribeTimeoutMs, left - 5_000)),
+        // Room for the SDK's one retry inside what is left of the slice.
+        timeoutMs: Math.floor(
+          Math.max(5_000, Math.min(opts.transcribeTimeoutMs, (left - 5_000) / 2)),
+        ),
       });
       const segments = shiftSegments(transcript.segments, chunk);
       await saveChunk(db, job, owner, opts.leaseMs, {
