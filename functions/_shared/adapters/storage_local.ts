@@ -84,48 +84,6 @@ async function writeAllAt(file: Deno.FsFile, position: number, bytes: Uint8Array
   while (written < bytes.length) written += await file.write(bytes.subarray(written));
 }
 
-/**
- * Open files kept for the reads that follow (an audio chunk is hundreds of small ranged reads
- * of the same recording): one handle per file, reads on it in turn, closed when idle.
- */
-class ReaderCache {
-  #open = new Map<
-    string,
-    { file: Promise<Deno.FsFile>; queue: Promise<unknown>; timer?: ReturnType<typeof setTimeout> }
-  >();
-
-  read(path: string, position: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
-    let entry = this.#open.get(path);
-    if (!entry) {
-      entry = { file: Deno.open(path, { read: true }), queue: Promise.resolve() };
-      this.#open.set(path, entry);
-      entry.file.catch(() => this.#open.delete(path));
-    }
-    const e = entry;
-    clearTimeout(e.timer);
-    const result = e.queue.then(async () => readAt(await e.file, position, length, into));
-    e.queue = result.catch(() => {}).then(() => {
-      clearTimeout(e.timer);
-      const timer = setTimeout(() => this.#close(path, e), 1000);
-      Deno.unrefTimer(timer);
-      e.timer = timer;
-    });
-    return result;
-  }
-
-  /** The file at `path` changed (replaced, removed): later reads open it again. */
-  forget(path: string) {
-    const entry = this.#open.get(path);
-    if (entry) this.#close(path, entry);
-  }
-
-  #close(path: string, entry: { file: Promise<Deno.FsFile> }) {
-    if (this.#open.get(path) !== entry) return;
-    this.#open.delete(path);
-    entry.file.then((f) => f.close(), () => {});
-  }
-}
-
 export function createLocalStorage(options: LocalStorageOptions): Storage {
   const bucket = options.bucket ?? RECORDINGS_BUCKET;
   const root = options.dir.replace(/\/+$/, "");
@@ -135,7 +93,6 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
   };
   const publicUrl = options.publicUrl.replace(/\/+$/, "");
   const key = signingKey(options.signingSecret);
-  const readers = new ReaderCache();
 
   return {
     kind: "local",
@@ -146,7 +103,6 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
       const tmp = `${target}.${crypto.randomUUID()}.tmp`;
       await Deno.writeFile(tmp, typeof data === "string" ? new TextEncoder().encode(data) : data);
       await Deno.rename(tmp, target);
-      readers.forget(target);
     },
 
     async resumableUpload(path, { size, resume }: ResumableUploadOptions) {
@@ -195,7 +151,6 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
             await upload.close();
             await Deno.mkdir(dirname(target), { recursive: true });
             await Deno.rename(partFile, target);
-            readers.forget(target);
           }
         },
         async close() {
@@ -208,13 +163,18 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
         // Every byte was written before the process stopped: only the rename is left.
         await Deno.mkdir(dirname(target), { recursive: true });
         await Deno.rename(partFile, target);
-        readers.forget(target);
       }
       return upload;
     },
 
-    read(path, start, end, options) {
-      return readers.read(objectFile(path), start, Math.max(0, end - start), options?.into);
+    async read(path, start, end, options) {
+      // A handle per read: reads of one file run side by side (an audio chunk is hundreds).
+      const file = await Deno.open(objectFile(path), { read: true });
+      try {
+        return await readAt(file, start, Math.max(0, end - start), options?.into);
+      } finally {
+        file.close();
+      }
     },
 
     async stat(path): Promise<ObjectInfo | null> {
@@ -237,7 +197,6 @@ export function createLocalStorage(options: LocalStorageOptions): Storage {
 
     async remove(paths) {
       for (const path of paths) {
-        readers.forget(objectFile(path));
         await Deno.remove(objectFile(path)).catch((err) => {
           if (!(err instanceof Deno.errors.NotFound)) throw err;
         });
