@@ -70,7 +70,11 @@ export interface FileSource extends RecordingSource {
  * total size told), and the failures the real client raises (404 not retryable at the HTTP
  * level, 5xx retryable), plus cut and stalled downloads.
  */
-export function fileSource(path: string, faults: SourceFault[] = []): FileSource {
+export function fileSource(
+  path: string,
+  faults: SourceFault[] = [],
+  options: { ignoreRange?: boolean } = {},
+): FileSource {
   const releases: (() => void)[] = [];
   const source: FileSource = {
     faults,
@@ -80,8 +84,9 @@ export function fileSource(path: string, faults: SourceFault[] = []): FileSource
       for (const r of releases.splice(0)) r();
     },
     async fetchRecordingFile(id, fileName, opts = {}): Promise<RecordingFile> {
-      const offset = opts.offset ?? 0;
-      source.requests.push(offset);
+      // A server that ignores Range answers 200 with the whole file.
+      const offset = options.ignoreRange ? 0 : opts.offset ?? 0;
+      source.requests.push(opts.offset ?? 0);
       const fault = source.faults.shift();
       if (fault?.kind === "status") {
         throw new UpstreamError(

@@ -202,6 +202,30 @@ dbTest("a download cut mid-file resumes from the bytes already stored", async ({
   }
 });
 
+dbTest(
+  "a server that ignores Range still gives a byte-identical copy, resumed by skipping",
+  async ({ db }) => {
+    const rig = await pipelineRig();
+    try {
+      const meeting = await insertMeeting(db);
+      const id = await insertRecording(db, meeting, { size: FIXTURE_SIZE });
+      const source = fileSource(FIXTURE, [], { ignoreRange: true });
+      const worker = rig.worker(db, source, { transferBytesPerSlice: 150_000 });
+      await drain(worker, id);
+      const row = await recordingRow(db, id);
+      assert.equal(row.transcription_status, "completed");
+      assert.ok(source.requests.length >= 3, "several slices");
+      assert.ok(source.requests.slice(1).every((o) => o > 0), "each slice asked from its offset");
+      assert.equal(
+        await sha256(await rig.storage.read(row.video_path, 0, FIXTURE_SIZE)),
+        FIXTURE_SHA,
+      );
+    } finally {
+      await rig.close();
+    }
+  },
+);
+
 dbTest("OpenAI 429 is retried and the transcription completes", async ({ db }) => {
   const rig = await pipelineRig({ transcriberRetries: 2 });
   try {
