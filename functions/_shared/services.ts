@@ -1,6 +1,8 @@
 // Builds the real dependencies of the functions from the configuration. Entry points call
 // it once; tests build their own (emulators, recording fetches, a shared test database).
 import { createOpenViduClient, type OpenViduClient } from "./adapters/openvidu.ts";
+import type { Storage } from "./adapters/storage.ts";
+import { createOpenAITranscriber, type Transcriber } from "./adapters/transcriber.ts";
 import { createTokenVerifier, type TokenVerifier } from "./auth.ts";
 import { type Config, secretsOf } from "./config.ts";
 import { createDatabase, type Database } from "./db.ts";
@@ -12,6 +14,9 @@ export interface Services {
   db: Database;
   verifyToken: TokenVerifier;
   openvidu: OpenViduClient;
+  /** Recording files and transcripts: Supabase Storage, or a local directory. */
+  storage: Storage;
+  transcriber: Transcriber;
   /** Release connections (and stop the embedded database when one was started). */
   close(): Promise<void>;
 }
@@ -44,9 +49,30 @@ export async function createServices(config: Config): Promise<Services> {
       secret: config.openvidu.secret,
       logger: logger.child({ service: "openvidu" }),
     }),
+    storage: await createStorage(config),
+    transcriber: createOpenAITranscriber({
+      apiKey: config.openai.apiKey,
+      baseUrl: config.openai.baseUrl,
+      model: config.transcription.model,
+    }),
     close: async () => {
       await db.end();
       await stopEmbedded?.();
     },
   };
+}
+
+/** The configured storage adapter; only its module is loaded. */
+export async function createStorage(config: Config): Promise<Storage> {
+  if (config.storage.backend === "supabase") {
+    const { createSupabaseStorage } = await import("./adapters/storage_supabase.ts");
+    return createSupabaseStorage({ url: config.supabaseUrl!, serviceKey: config.serviceRoleKey });
+  }
+  // Local links point at the local server, which serves them (createLocalStorageApp).
+  const { createLocalStorage } = await import("./adapters/storage_local.ts");
+  return createLocalStorage({
+    dir: config.storage.dir,
+    signingSecret: config.serviceRoleKey,
+    publicUrl: `http://127.0.0.1:${config.port}`,
+  });
 }
