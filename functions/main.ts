@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from "./_shared/config.ts";
 import { AppError, errorBody } from "./_shared/errors.ts";
 import { createServices, type Services } from "./_shared/services.ts";
 import { createMeetingsApp } from "./meetings/app.ts";
+import { pipelineFunctions } from "./transcribe-recording/mount.ts";
 
 export interface FunctionApp {
   fetch(request: Request): Response | Promise<Response>;
@@ -15,19 +16,40 @@ export interface FunctionApp {
 
 export const FUNCTIONS_PREFIX = "/functions/v1";
 
-/** The functions served by this entry, by name. */
-export function buildFunctions(services: Services): Record<string, FunctionApp> {
+export interface ServedFunctions {
+  /** The functions served by this entry, by name. */
+  apps: Record<string, FunctionApp>;
+  /** Every request: /functions/v1/<name>/… to its function, /storage/… to local signed links. */
+  handler(request: Request): Response | Promise<Response>;
+  /** Stop background work (the local worker loop). */
+  stop(): Promise<void>;
+}
+
+export function buildFunctions(services: Services): ServedFunctions {
   const { config } = services;
-  return {
+  const pipeline = pipelineFunctions(services);
+  const apps: Record<string, FunctionApp> = {
     meetings: createMeetingsApp({
       db: services.db,
       verifyToken: services.verifyToken,
       openvidu: services.openvidu,
+      storage: services.storage,
+      signedUrlTtlSeconds: config.storage.signedUrlTtlSeconds,
       logger: services.logger,
       allowedOrigins: config.allowedOrigins,
       defaultLanguage: config.transcription.language,
     }),
-    // openvidu-webhook and transcribe-recording are mounted here as they land.
+    ...pipeline.apps,
+  };
+  const functions = functionsHandler(apps);
+  const storageApp = pipeline.storageApp;
+  return {
+    apps,
+    handler: (request) =>
+      storageApp && new URL(request.url).pathname.startsWith("/storage/")
+        ? storageApp.fetch(request)
+        : functions(request),
+    stop: () => pipeline.stop(),
   };
 }
 
@@ -70,16 +92,17 @@ if (import.meta.main) {
     Deno.exit(1);
   }
   const services = await createServices(config);
-  const apps = buildFunctions(services);
+  const served = buildFunctions(services);
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
       port: config.port,
       // Local runs stay on loopback; Deno Deploy ignores both.
       hostname: config.deployed ? undefined : "127.0.0.1",
-      onListen: ({ port }) => console.log(banner(config, port, Object.keys(apps))),
-    }, functionsHandler(apps));
+      onListen: ({ port }) => console.log(banner(config, port, Object.keys(served.apps))),
+    }, served.handler);
   } catch (err) {
+    await served.stop();
     await services.close();
     if (err instanceof Deno.errors.AddrInUse) {
       console.error(`Cannot start the functions: port ${config.port} is already in use (set PORT)`);
@@ -89,6 +112,7 @@ if (import.meta.main) {
   }
   const stop = async () => {
     await server.shutdown();
+    await served.stop();
     await services.close();
     Deno.exit(0);
   };

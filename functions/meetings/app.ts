@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import { type AppEnv, createApp } from "../_shared/app.ts";
 import { requireUser, type TokenVerifier } from "../_shared/auth.ts";
 import type { OpenViduClient } from "../_shared/adapters/openvidu.ts";
+import type { Storage } from "../_shared/adapters/storage.ts";
 import type { Database } from "../_shared/db.ts";
 import { AppError, parseInput } from "../_shared/errors.ts";
 import type { Logger } from "../_shared/log.ts";
@@ -18,12 +19,17 @@ import {
   MeetingId,
   toMeeting,
 } from "./schemas.ts";
+import { recordingRoutes } from "./recordings.ts";
 import { insertMeeting, listMeetings } from "./store.ts";
 
 export interface MeetingsDeps {
   db: Database;
   verifyToken: TokenVerifier;
   openvidu: OpenViduClient;
+  /** Where recordings and transcripts are kept; signed links come from here. */
+  storage: Storage;
+  /** Validity of signed links (SIGNED_URL_TTL_SECONDS); default one hour. */
+  signedUrlTtlSeconds?: number;
   logger: Logger;
   allowedOrigins: "*" | readonly string[];
   /** The language of a meeting created without one (TRANSCRIPTION_LANGUAGE); default "fr". */
@@ -104,13 +110,9 @@ export function createMeetingsApp(deps: MeetingsDeps) {
     return c.json(toMeeting(row));
   });
 
-  // ── Recordings ──────────────────────────────────────────────────────────────────────────
-  // The recording routes (GET /:id/recordings, …/:rid/links, …/:rid/transcript,
-  // POST …/:rid/transcription/retry) live in ./recordings.ts (recording pipeline) and are
-  // mounted here, behind the same user authentication:
-  //
-  //   app.route("/:id/recordings", recordingRoutes(deps));
-  // ─────────────────────────────────────────────────────────────────────────────────────────
+  // The recording endpoints (list, signed links, transcript, operator retry), read as the
+  // user like everything above.
+  app.route("/:id/recordings", recordingRoutes(deps));
 
   return app;
 }

@@ -9,6 +9,7 @@ const app = createMeetingsApp({
   ...services,
   allowedOrigins: config.allowedOrigins,
   defaultLanguage: config.transcription.language,
+  signedUrlTtlSeconds: config.storage.signedUrlTtlSeconds,
 });
 
 Deno.serve(app.fetch);

@@ -3,6 +3,7 @@
 // unscrubbed lines so tests can prove what was never logged.
 import { type OpenViduEmulator, startOpenViduEmulator } from "../../demo/emulators/openvidu/mod.ts";
 import { createOpenViduClient, type OpenViduClientOptions } from "../_shared/adapters/openvidu.ts";
+import { createLocalStorage } from "../_shared/adapters/storage_local.ts";
 import { createTokenVerifier } from "../_shared/auth.ts";
 import { DEV_DEFAULTS } from "../_shared/config.ts";
 import type { Database } from "../_shared/db.ts";
@@ -85,6 +86,12 @@ export async function harness(db: Database, options: HarnessOptions = {}): Promi
       secret: OPENVIDU_SECRET,
       logger,
       ...options.openvidu,
+    }),
+    // Recording routes are tested with the pipeline; the meetings tests only need a storage.
+    storage: createLocalStorage({
+      dir: Deno.makeTempDirSync({ prefix: "foxeo-meetings-" }),
+      signingSecret: DEV_DEFAULTS.SUPABASE_SERVICE_ROLE_KEY,
+      publicUrl: "http://127.0.0.1:54321",
     }),
     logger,
     allowedOrigins: "*",

@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { startOpenAIEmulator } from "../../demo/emulators/openai/mod.ts";
 import { startOpenViduEmulator } from "../../demo/emulators/openvidu/mod.ts";
-import { createApp } from "../_shared/app.ts";
-import { createTokenVerifier, requireUser } from "../_shared/auth.ts";
+import { createTokenVerifier } from "../_shared/auth.ts";
 import { createOpenViduClient } from "../_shared/adapters/openvidu.ts";
 import { createLocalStorage, createLocalStorageApp } from "../_shared/adapters/storage_local.ts";
 import { createOpenAITranscriber } from "../_shared/adapters/transcriber.ts";
@@ -20,7 +19,6 @@ import { createWorker } from "../_shared/pipeline/worker.ts";
 import { clientUser, dbTest, operatorUser, type TestUser } from "../_shared/testing.ts";
 import { functionsHandler } from "../main.ts";
 import { createMeetingsApp } from "../meetings/app.ts";
-import { recordingRoutes } from "../meetings/recordings.ts";
 import { createWebhookApp } from "../openvidu-webhook/app.ts";
 import { createTranscribeApp } from "./app.ts";
 
@@ -69,24 +67,15 @@ dbTest(
           chunks: { maxSeconds: 10, searchSeconds: 4 },
         },
       });
-      const meetings = createMeetingsApp({
-        db,
-        verifyToken,
-        openvidu: openviduClient,
-        logger,
-        allowedOrigins: "*",
-      });
-      // The recording routes, mounted as the meetings function mounts them.
-      const recordings = createApp("meetings", { logger, allowedOrigins: "*" });
-      recordings.use(requireUser(verifyToken));
-      recordings.route("/:id/recordings", recordingRoutes({ db, storage }));
       const functions = functionsHandler({
-        meetings: {
-          fetch: (req) =>
-            /^\/meetings\/[^/]+\/recordings(\/|$)/.test(new URL(req.url).pathname)
-              ? recordings.fetch(req)
-              : meetings.fetch(req),
-        },
+        meetings: createMeetingsApp({
+          db,
+          verifyToken,
+          openvidu: openviduClient,
+          storage,
+          logger,
+          allowedOrigins: "*",
+        }),
         "openvidu-webhook": createWebhookApp({
           db,
           logger,
