@@ -13,6 +13,12 @@ const SUITES = [
     cmd: "npm run build --silent && node --test widget/test/build.test.mjs",
     browser: true,
   },
+  {
+    name: "media",
+    what: "two browsers meet through the OpenVidu emulator (Chromium)",
+    cmd: "npx vite build --logLevel warn && npx deno test -A demo/emulators/openvidu/e2e/two_party.e2e.ts",
+    browser: true,
+  },
 ];
 
 const only = process.argv.slice(2);

@@ -72,7 +72,9 @@ async function assertPlaying(
     .catch((error) => {
       const brief = (v: VideoState | null) => v && { ...v, picture: v.picture.slice(0, 24) };
       throw new Error(
-        `${error.message}; first ${JSON.stringify(brief(first))}, last ${JSON.stringify(brief(last))}`,
+        `${error.message}; first ${JSON.stringify(brief(first))}, last ${
+          JSON.stringify(brief(last))
+        }`,
       );
     });
   if (colour) assert.ok(colour(later.rgb), `${what}: unexpected colour ${later.rgb}`);
