@@ -5,10 +5,14 @@
 
 // Every PeerConnection the page makes (openvidu-browser's), for the failure diagnostics.
 const peerConnections = [];
+const iceServers = new Set();
 globalThis.RTCPeerConnection = class extends RTCPeerConnection {
-  constructor(...args) {
-    super(...args);
+  constructor(config, ...rest) {
+    super(config, ...rest);
     peerConnections.push(this);
+    for (const server of config?.iceServers ?? []) {
+      for (const url of [server.urls ?? server.url].flat()) iceServers.add(url);
+    }
   }
 };
 
@@ -131,6 +135,9 @@ globalThis.probe = {
 
   /** The end screen is showing (after leaving). */
   ended: () => $("[part~=status] button") !== null && !$("[part~=room]"),
+
+  /** Every ICE server URL a PeerConnection of this page was given. */
+  iceServers: () => [...iceServers],
 
   /** State and RTP counters of every PeerConnection, for failure messages. */
   async rtc() {

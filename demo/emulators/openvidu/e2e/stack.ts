@@ -91,7 +91,7 @@ export async function startStack(): Promise<Stack> {
     webhookUrl: `${functionsUrl}/openvidu-webhook`,
     webhookHeaders: [`Authorization: Bearer ${webhookSecret}`],
     log: (line) => emulatorLines.push(`${new Date().toISOString()} ${line}`),
-    mediaDebug: Deno.env.get("MEDIA_DEBUG") === "1",
+    mediaDebug: Deno.env.get("OPENVIDU_EMULATOR_MEDIA_DEBUG") === "true",
   });
   apps = {
     meetings: createMeetingsApp({

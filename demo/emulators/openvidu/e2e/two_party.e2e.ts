@@ -4,6 +4,7 @@
 // Chromium with its own fake camera (a red picture for the operator, a blue one for the
 // client, each with a moving box), so a tile showing the other's colour is the other's video.
 import assert from "node:assert/strict";
+import { cpuUsage } from "node:process";
 import { clientUser, eventually, operatorUser } from "../../../../functions/_shared/testing.ts";
 import { fakeCamera, type Person, type Stack, startStack } from "./stack.ts";
 
@@ -164,6 +165,14 @@ Deno.test({
         );
         assert.equal((await tileOf(camille, miklId))?.name, "MiKL");
         assert.equal((await tileOf(mikl, camilleId))?.name, "Camille Martin");
+        // Nothing aims at the internet: the only ICE server is the emulator's, on loopback.
+        for (const person of [mikl, camille]) {
+          const urls = await person.probe<string[]>("iceServers");
+          assert.ok(
+            urls.length > 0 && urls.every((u) => /^stun:127\.0\.0\.1:\d+$/.test(u)),
+            `${urls}`,
+          );
+        }
         // Both streams went through the relay, and each has one subscriber: the other.
         const streams = stack.emulator.relay.stats().streams;
         assert.equal(Object.keys(streams).length, 2);
@@ -271,8 +280,18 @@ Deno.test({
           `two-party join, click → first remote frame: median ${med.toFixed(0)} ms ` +
             `(${joinTimes.map((x) => x.toFixed(0)).join(", ")})`,
         );
+        // What two people cost this process (the emulator's relay, mostly; the functions and
+        // the browsers' drivers are idle meanwhile), over a fixed window of streaming.
+        const before = cpuUsage();
+        const started = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        const used = cpuUsage(before);
+        const cpu = (used.user + used.system) / 1000 / (performance.now() - started) * 100;
+        console.log(
+          `emulator process CPU with two people streaming: ${cpu.toFixed(1)} % of one core`,
+        );
         const out = Deno.env.get("MEDIA_E2E_RESULT");
-        if (out) await Deno.writeTextFile(out, JSON.stringify({ joinTimes, median: med }));
+        if (out) await Deno.writeTextFile(out, JSON.stringify({ joinTimes, median: med, cpu }));
         assert.ok(med < 5000, `median join ${med} ms`);
       });
 
