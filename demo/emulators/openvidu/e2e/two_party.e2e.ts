@@ -213,6 +213,8 @@ Deno.test({
             { timeoutMs: 15_000, what: "the shared screen's tile" },
           );
           assert.equal(screen.name, "MiKL's screen");
+          // The sharer sees their own screen once, locally, not also as a remote participant.
+          assert.deepEqual((await tiles(mikl)).filter((tile) => tile.screen), []);
           await assertPlaying(camille, { screen: true }, "the shared screen");
           // The camera keeps playing beside it.
           await assertPlaying(camille, { connection: miklId }, "the camera beside the screen", RED);
