@@ -16,7 +16,8 @@ const SUITES = [
   {
     name: "media",
     what: "two browsers meet through the OpenVidu emulator (Chromium)",
-    cmd: "npx vite build --logLevel warn && npx deno test -A demo/emulators/openvidu/e2e/two_party.e2e.ts",
+    cmd: "npx vite build --logLevel warn && npx deno test -A " +
+      "demo/emulators/openvidu/e2e/two_party.e2e.ts demo/emulators/openvidu/media/relay.e2e.ts",
     browser: true,
   },
 ];
