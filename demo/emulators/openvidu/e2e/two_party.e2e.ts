@@ -331,6 +331,14 @@ Deno.test({
             d.payload.event === "webrtcConnectionCreated" && d.payload.connection === "OUTBOUND"
           );
           assert.ok(outbound.some((d) => d.payload.connectionId === miklId));
+          const inbound = deliveries.filter((d) =>
+            d.payload.event === "webrtcConnectionCreated" && d.payload.connection === "INBOUND"
+          );
+          assert.ok(
+            inbound.some((d) =>
+              d.payload.connectionId === camilleId && d.payload.receivingFrom === miklId
+            ),
+          );
           // The first published stream started the meeting's recording (ALWAYS mode).
           assert.ok(
             deliveries.some((d) =>
