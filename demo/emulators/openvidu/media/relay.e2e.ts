@@ -117,12 +117,25 @@ async function assertAudioFlows(page: Page, streamId: string) {
 }
 
 /** UDP sockets bound on 127.0.0.1 by this machine, as local ports (Linux /proc). */
-async function loopbackUdpPorts(): Promise<Set<number>> {
+/**
+ * UDP ports this process has bound on 127.0.0.1 (Linux /proc): the relay's and the emulator's
+ * STUN server's, not those of other programs on a shared machine.
+ */
+async function ownLoopbackUdpPorts(): Promise<Set<number>> {
+  const inodes = new Set<string>();
+  for await (const fd of Deno.readDir("/proc/self/fd")) {
+    const target = await Deno.readLink(`/proc/self/fd/${fd.name}`).catch(() => "");
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode) inodes.add(inode);
+  }
   const ports = new Set<number>();
   const table = await Deno.readTextFile("/proc/net/udp");
   for (const line of table.split("\n").slice(1)) {
-    const local = line.trim().split(/\s+/)[1];
-    if (local?.startsWith("0100007F:")) ports.add(parseInt(local.split(":")[1], 16));
+    const fields = line.trim().split(/\s+/);
+    const [local, inode] = [fields[1], fields[9]];
+    if (local?.startsWith("0100007F:") && inodes.has(inode)) {
+      ports.add(parseInt(local.split(":")[1], 16));
+    }
   }
   return ports;
 }
@@ -164,11 +177,10 @@ Deno.test({
       };
       const cameraConn = await join(pageA);
       const viewer = await join(pageB);
-      const before = await loopbackUdpPorts();
-      // Every new UDP socket on 127.0.0.1 is the relay's (Chromium binds the machine's
-      // interface addresses), so these are checked to be closed at the end.
+      // This process's UDP sockets on 127.0.0.1 are the relay's (and the STUN server's):
+      // each is checked to be closed at the end.
       const sampleRelayPorts = async () => {
-        for (const port of await loopbackUdpPorts()) if (!before.has(port)) relayPorts.add(port);
+        for (const port of await ownLoopbackUdpPorts()) relayPorts.add(port);
       };
 
       const camera = await app<string>(pageA, "publish", cameraConn);
@@ -339,7 +351,7 @@ Deno.test({
         relayPorts.size >= 3,
         `relay sockets were seen while streaming: ${relayPorts.size}`,
       );
-      const open = await loopbackUdpPorts();
+      const open = await ownLoopbackUdpPorts();
       const leaked = [...relayPorts].filter((p) => open.has(p));
       assert.deepEqual(leaked, [], "relay UDP ports still bound after close");
     });
