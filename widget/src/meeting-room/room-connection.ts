@@ -102,7 +102,7 @@ export class RoomEvents {
 /**
  * Reads OpenVidu connection data: `client%/%server` when both are set, else whichever is.
  * Client data is what we send on connect (`{displayName, kind}`); server data is what the
- * meetings function put in the token (`{userId, displayName}`).
+ * meetings function put in the token (`{user_id, display_name, role}`, snake_case like the API).
  */
 export function parseConnectionData(data: string): Omit<RemoteParticipant, "connectionId"> {
   const parts = data.split("%/%").map((p) => {
@@ -117,8 +117,8 @@ export function parseConnectionData(data: string): Omit<RemoteParticipant, "conn
   const server = parts.length > 1 ? parts[parts.length - 1] : parts[0] ?? {};
   const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim().slice(0, 80) : null);
   return {
-    displayName: str(client.displayName) ?? str(server.displayName) ?? "",
-    userId: str(server.userId),
+    displayName: str(client.displayName) ?? str(server.display_name) ?? "",
+    userId: str(server.user_id),
     kind: client.kind === "screen" || server.kind === "screen" ? "screen" : "camera",
   };
 }
