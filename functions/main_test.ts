@@ -8,6 +8,24 @@ import { freePort } from "./meetings/testing.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
+/**
+ * A module preloaded before functions/main.ts that records, in order, the crons it registers
+ * and when it starts serving (what Deno Deploy's discovery depends on).
+ */
+async function recorderPreload(dir: string): Promise<string> {
+  const path = `${dir}/record_calls.js`;
+  await Deno.writeTextFile(
+    path,
+    `const serve = Deno.serve;
+const cron = (name, schedule) => console.log("[recorded] cron " + name + " | " + schedule);
+const recordedServe = (...args) => { console.log("[recorded] serve"); return serve(...args); };
+Object.defineProperty(Deno, "cron", { value: cron, configurable: true });
+Object.defineProperty(Deno, "serve", { value: recordedServe, configurable: true });
+`,
+  );
+  return path;
+}
+
 Deno.test({
   name: "the served functions answer under /functions/v1/meetings against OpenVidu",
   sanitizeResources: false,
@@ -17,8 +35,17 @@ Deno.test({
     const emulator = await startOpenViduEmulator({ secret, log: () => {} });
     const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
     const port = freePort();
+    const preload = await recorderPreload(cwd);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}functions/main.ts`],
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        preload,
+        `${ROOT}functions/main.ts`,
+      ],
       cwd,
       env: { PORT: String(port), OPENVIDU_URL: emulator.url, OPENVIDU_SECRET: secret },
       clearEnv: true,
@@ -39,6 +66,11 @@ Deno.test({
         what: `the functions to start (output so far: ${output.slice(-500)})`,
       });
       assert.match(output, new RegExp(`${base}/meetings`));
+      const calls = output.split("\n").filter((l) => l.startsWith("[recorded]"));
+      assert.deepEqual(calls, [
+        "[recorded] cron foxeo-visio transcribe-recording | * * * * *",
+        "[recorded] serve",
+      ], "the worker cron is registered once, before the server starts");
       assert.match(output, /OpenVidu at http:\/\/127\.0\.0\.1:\d+/);
 
       const operator = await operatorUser();
@@ -91,4 +123,37 @@ Deno.test({
     assert.ok(!output.includes(secret), "OPENVIDU_SECRET in the process output");
     assert.ok(!output.includes(btoa(`OPENVIDUAPP:${secret}`)));
   },
+});
+
+Deno.test("deployed with missing settings, the entry registers the worker cron and then exits listing every missing key", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        await recorderPreload(cwd),
+        `${ROOT}functions/main.ts`,
+      ],
+      cwd,
+      env: { DENO_DEPLOYMENT_ID: "test-deployment", PATH: Deno.env.get("PATH") ?? "" },
+      clearEnv: true,
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.equal(
+      stdout.trim(),
+      "[recorded] cron foxeo-visio transcribe-recording | * * * * *",
+      "registered before the configuration is read, never served",
+    );
+    for (const key of ["DATABASE_URL", "OPENVIDU_URL", "OPENVIDU_SECRET", "OPENAI_API_KEY"]) {
+      assert.match(stderr, new RegExp(`${key} is required when deployed`));
+    }
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
 });
