@@ -5,7 +5,9 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { z } from "zod";
 import type { Faults } from "./faults.ts";
+import type { MediaRelay } from "./media/media_relay.ts";
 import { type Connection, OpenViduError, type OpenViduModel } from "./model.ts";
+import type { Signalling } from "./signalling.ts";
 import type { WebhookSender } from "./webhooks.ts";
 
 export interface SimulatedJoin {
@@ -91,6 +93,8 @@ export interface ControlDeps {
   model: OpenViduModel;
   webhooks: WebhookSender;
   faults: Faults;
+  relay: MediaRelay;
+  signalling: Signalling;
   url(): string;
 }
 
@@ -143,6 +147,9 @@ export function createControlApp(deps: ControlDeps): Hono {
           clientData: p.clientData,
           platform: p.platform,
           streamId: p.publisher?.streamId ?? null,
+          browser: deps.signalling.isReal(p.connectionId),
+          mediaOptions: p.publisher?.media ?? null,
+          subscriptions: [...p.subscriptions.keys()],
         })),
       })),
     }));
@@ -155,6 +162,21 @@ export function createControlApp(deps: ControlDeps): Hono {
       streamId: connection.publisher?.streamId ?? null,
     }, 201);
   });
+
+  /** A browser participant's signalling WebSocket drops, as on a network blip. */
+  app.post("/sessions/:sessionId/participants/:connectionId/drop-connection", (c) => {
+    const { sessionId, connectionId } = c.req.param();
+    if (model.session(sessionId)?.connections.get(connectionId)?.status !== "active") {
+      throw new OpenViduError(404, `No participant ${connectionId} in session ${sessionId}`);
+    }
+    if (!deps.signalling.dropConnection(connectionId)) {
+      throw new OpenViduError(409, `${connectionId} has no browser WebSocket to drop`);
+    }
+    return c.body(null, 204);
+  });
+
+  /** The media relay: every published stream, its packet counters and subscribers. */
+  app.get("/media", (c) => c.json(deps.relay.stats()));
 
   app.post("/sessions/:sessionId/participants/:connectionId/publish", (c) => {
     const stream = model.publish(c.req.param("connectionId"));

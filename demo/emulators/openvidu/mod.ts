@@ -1,13 +1,18 @@
 // An EMULATOR of OpenVidu CE 2.32 for tests and the local demo: the REST API, the webhooks
-// and the recording files as reference/openvidu2.md describes them, plus a control API that
-// plays participants. It carries no media (yet) and is never part of a deployment.
+// and the recording files as reference/openvidu2.md describes them, the WebSocket signalling
+// openvidu-browser speaks at /openvidu with real audio and video relayed between browsers
+// (werift, loopback only), plus a control API that plays participants. It is never part of
+// a deployment.
 import { fileURLToPath } from "node:url";
 import { Hono } from "hono";
 import { createControlApp, simulateJoin, simulateLeave } from "./control.ts";
 import { type Fault, Faults } from "./faults.ts";
+import { MediaRelay, type RelayLogger } from "./media/media_relay.ts";
+import { startStunServer } from "./media/stun_server.ts";
 import { probeMedia } from "./media_file.ts";
 import { OpenViduModel } from "./model.ts";
 import { createRestApp, EMULATOR_HEADER, EMULATOR_NAME } from "./rest.ts";
+import { Signalling } from "./signalling.ts";
 import { type WebhookDelivery, WebhookSender } from "./webhooks.ts";
 
 export { OpenViduError, OpenViduModel } from "./model.ts";
@@ -42,6 +47,13 @@ export interface OpenViduEmulatorOptions {
   autostopTimeoutMs?: number;
   /** Where log lines go (each already says it comes from the emulator); default console. */
   log?: (line: string) => void;
+  /** Also log the media relay's debug lines (ICE states, keyframe requests). */
+  mediaDebug?: boolean;
+  /**
+   * How long a browser whose signalling WebSocket dropped may take to reconnect before it is
+   * evicted (`networkDisconnect`); default 10 000 ms, about the real server's window.
+   */
+  reconnectWindowMs?: number;
 }
 
 export interface OpenViduEmulator {
@@ -49,6 +61,8 @@ export interface OpenViduEmulator {
   url: string;
   /** The server model, for tests that need more than the methods below. */
   model: OpenViduModel;
+  /** The media relay between browsers (stats for tests). */
+  relay: MediaRelay;
   close(): Promise<void>;
   /** A simulated participant joins the session with a fresh connection (and publishes). */
   join(
@@ -90,6 +104,15 @@ export async function startOpenViduEmulator(
     log,
   });
   model.onEvent((event) => webhooks.enqueue(event));
+  const relay = new MediaRelay({ log: relayLogger(log, options.mediaDebug ?? false) });
+  const stun = await startStunServer(hostname === "0.0.0.0" ? "127.0.0.1" : hostname);
+  const signalling = new Signalling({
+    model,
+    relay,
+    log,
+    iceServers: () => [{ url: stun.url }],
+    reconnectWindowMs: options.reconnectWindowMs,
+  });
   const faults = new Faults();
   const closing = new AbortController();
 
@@ -104,10 +127,16 @@ export async function startOpenViduEmulator(
       log,
     }),
   );
-  app.route("/", createControlApp({ model, webhooks, faults, url: () => url }));
+  app.route(
+    "/",
+    createControlApp({ model, webhooks, faults, relay, signalling, url: () => url }),
+  );
   app.notFound(() => new Response(null, { status: 404 }));
   // Every answer says it comes from an emulator.
-  const handler = async (request: Request) => {
+  const handler = async (request: Request, info: Deno.ServeHandlerInfo<Deno.NetAddr>) => {
+    if (new URL(request.url).pathname === "/openvidu") {
+      return signalling.upgrade(request, info.remoteAddr.hostname);
+    }
     const res = await app.fetch(request);
     const labelled = new Response(res.body, res);
     labelled.headers.set(EMULATOR_HEADER, EMULATOR_NAME);
@@ -121,7 +150,9 @@ export async function startOpenViduEmulator(
   }, handler);
   url = `http://${hostname}:${server.addr.port}`;
   log(
-    `OpenVidu 2.32 EMULATOR (not a real OpenVidu) at ${url}; recording file ${media.path} ` +
+    `OpenVidu 2.32 EMULATOR (not a real OpenVidu) at ${url}; signalling ${model.wsUrl()}` +
+      `/openvidu, media relayed on 127.0.0.1 only (ICE server ${stun.url}); recording file ` +
+      `${media.path} ` +
       `(${media.size} bytes, ${media.duration} s, probed with ${media.probedWith}); webhooks ${
         options.webhookUrl ? `to ${options.webhookUrl}` : "off"
       }`,
@@ -131,11 +162,13 @@ export async function startOpenViduEmulator(
   return {
     url,
     model,
+    relay,
     close: () =>
       closed ??= (async () => {
         closing.abort();
+        signalling.close();
         model.dispose();
-        await webhooks.close();
+        await Promise.all([webhooks.close(), relay.close(), stun.close()]);
         await server.shutdown();
       })(),
     join: (sessionId, opts) => {
@@ -159,4 +192,20 @@ export async function startOpenViduEmulator(
     webhookLog: () => webhooks.log(),
     failNext: (route, fault) => faults.add(route, fault),
   };
+}
+
+/** The relay's structured log lines, as emulator lines. */
+function relayLogger(log: (line: string) => void, debug: boolean): RelayLogger {
+  const line = (level: string) => (msg: string, fields?: Record<string, unknown>) =>
+    log(`media ${level}: ${msg}${fields ? ` ${JSON.stringify(fields, errorsAsText)}` : ""}`);
+  return {
+    debug: debug ? line("debug") : () => {},
+    info: line("info"),
+    warn: line("warn"),
+    error: line("error"),
+  };
+}
+
+function errorsAsText(_key: string, value: unknown) {
+  return value instanceof Error ? value.message : value;
 }

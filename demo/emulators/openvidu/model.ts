@@ -191,6 +191,28 @@ function randomChars(alphabet: string, n: number): string {
 const identifier = (prefix: string, n: number) =>
   prefix + randomChars(UPPER, 1) + randomChars(ALNUM, n);
 
+/**
+ * `str_` + the first three letters of the type of video (`MIC` without video) + 4 random
+ * characters + the connection id, like `KurentoParticipant.generateStreamId` (§1.2).
+ */
+export function newStreamId(
+  connectionId: string,
+  media: Pick<MediaOptions, "hasVideo" | "typeOfVideo">,
+): string {
+  const kind = media.hasVideo ? media.typeOfVideo.slice(0, 3) : "MIC";
+  return `str_${kind}_${randomChars(ALNUM, 4)}_${connectionId}`;
+}
+
+/**
+ * The connection data every other participant sees: `clientData%/%serverData` when both are
+ * set, else whichever is (`Participant.getFullMetadata`, §4.2 trap).
+ */
+export function fullMetadata(c: Pick<Connection, "clientData" | "properties">): string {
+  const client = c.clientData ?? "";
+  const server = c.properties.data;
+  return client && server ? `${client}%/%${server}` : client || server;
+}
+
 /** The reasons §3.3 folds into `lastParticipantLeft` for sessionDestroyed. */
 const finalReason = (reason: string) =>
   ["disconnect", "forceDisconnectByUser", "forceDisconnectByServer", "networkDisconnect"]
@@ -366,8 +388,11 @@ export class OpenViduModel {
     return connection;
   }
 
-  /** A participant publishes its one stream; in ALWAYS mode the first publish records (§2). */
-  publish(connectionId: string, media: Partial<MediaOptions> = {}): Stream {
+  /**
+   * A participant publishes its one stream; in ALWAYS mode the first publish records (§2).
+   * `streamId` is the id the media relay already negotiated under (see {@link newStreamId}).
+   */
+  publish(connectionId: string, media: Partial<MediaOptions> = {}, streamId?: string): Stream {
     const { session, connection } = this.#active(connectionId);
     if (connection.properties.role === "SUBSCRIBER") {
       throw new OpenViduError(401, `${connectionId} is a SUBSCRIBER and cannot publish`);
@@ -385,10 +410,9 @@ export class OpenViduModel {
       videoDimensions: JSON.stringify({ width: 640, height: 480 }),
       ...media,
     };
-    const kind = options.hasVideo ? options.typeOfVideo.slice(0, 3) : "MIC";
     const publishersBefore = this.#publisherCount(session);
     const stream: Stream = {
-      streamId: `str_${kind}_${randomChars(ALNUM, 4)}_${connectionId}`,
+      streamId: streamId ?? newStreamId(connectionId, options),
       connectionId,
       createdAt: Date.now(),
       media: options,
@@ -412,6 +436,20 @@ export class OpenViduModel {
       this.#startRecording(session, session.properties.defaultRecordingProperties);
     }
     return stream;
+  }
+
+  /**
+   * What a publisher says changed (`streamPropertyChanged`): the stream's media options as
+   * REST and later joiners see them.
+   */
+  updateMedia(
+    connectionId: string,
+    changes: Partial<Pick<MediaOptions, "audioActive" | "videoActive" | "videoDimensions">>,
+  ): Stream {
+    const { connection } = this.#active(connectionId);
+    if (!connection.publisher) throw new OpenViduError(404, `${connectionId} is not publishing`);
+    connection.publisher.media = { ...connection.publisher.media, ...changes };
+    return connection.publisher;
   }
 
   unpublish(connectionId: string, reason = "unpublish"): void {
