@@ -164,6 +164,7 @@ export function roomPage(stack: StackInfo, identity: Identity, meetingId: string
     crumbs: [{ label: "Visio", href: "/modules/visio" }, { label: "Réunion" }],
     config: pageConfig(stack, identity, { page: "room", meetingId }),
     content: html`
+      <h1 class="visually-hidden">Réunion</h1>
       <foxeo-meeting-room functions-url="${stack
         .functionsUrl}" meeting-id="${meetingId}"></foxeo-meeting-room>
       <p class="after-room" data-after-room hidden>
@@ -189,7 +190,7 @@ export function recordingsPage(stack: StackInfo, identity: Identity, meetingId: 
     ],
     config: pageConfig(stack, identity, { page: "recordings", meetingId }),
     content: html`
-      <h1>Enregistrements</h1>
+      <h1 class="visually-hidden">Enregistrements de la réunion</h1>
       <foxeo-recording-player functions-url="${stack.functionsUrl}"
         meeting-id="${meetingId}"></foxeo-recording-player>
     `,
