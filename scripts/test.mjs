@@ -5,11 +5,7 @@ import { CHROMIUM_HELP, findChromium } from "./chromium.mjs";
 
 const SUITES = [
   { name: "lint", what: "lint and type-check", cmd: "npx deno lint && npx tsc -p tsconfig.json" },
-  {
-    name: "functions",
-    what: "functions and SQL (Deno)",
-    cmd: "npx deno test -A functions/ supabase/ demo/",
-  },
+  { name: "functions", what: "functions and SQL (Deno)", cmd: "npx deno test -A functions/ supabase/ demo/" },
   { name: "widget", what: "widget elements (Chromium)", cmd: "npx web-test-runner", browser: true },
   {
     name: "build",
@@ -17,12 +13,7 @@ const SUITES = [
     cmd: "npm run build --silent && node --test widget/test/build.test.mjs",
     browser: true,
   },
-  {
-    name: "e2e",
-    what: "end to end: npm start in Chromium",
-    cmd: "node --test --test-concurrency=1 demo/e2e/*.e2e.mjs",
-    browser: true,
-  },
+  { name: "e2e", what: "end to end: npm start in Chromium", cmd: "node --test --test-concurrency=1 demo/e2e/*.e2e.mjs", browser: true },
 ];
 
 const only = process.argv.slice(2);
@@ -32,9 +23,7 @@ if (only.length && selected.length !== only.length) {
   process.exit(2);
 }
 
-const db = process.env.TEST_DATABASE_URL
-  ? "PGlite and PostgreSQL"
-  : "PGlite (set TEST_DATABASE_URL to add PostgreSQL)";
+const db = process.env.TEST_DATABASE_URL ? "PGlite and PostgreSQL" : "PGlite (set TEST_DATABASE_URL to add PostgreSQL)";
 console.log(`Databases under test: ${db}\n`);
 
 const results = [];
@@ -49,15 +38,11 @@ for (const suite of selected) {
   const run = spawnSync(suite.cmd, { stdio: "inherit", shell: true, env: process.env });
   const ok = run.status === 0;
   results.push({ ...suite, ok, seconds: (Date.now() - started) / 1000 });
-  console.log(
-    `${ok ? "✓" : "✗"} ${suite.what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
-  );
+  console.log(`${ok ? "✓" : "✗"} ${suite.what} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 
 console.log("Summary:");
-for (const r of results) {
-  console.log(`  ${r.ok ? "✓" : "✗"} ${r.what.padEnd(34)} ${r.seconds.toFixed(1)} s`);
-}
+for (const r of results) console.log(`  ${r.ok ? "✓" : "✗"} ${r.what.padEnd(34)} ${r.seconds.toFixed(1)} s`);
 const failed = results.filter((r) => !r.ok);
 if (failed.length) {
   console.error(`\n${failed.length} suite(s) failed: ${failed.map((r) => r.name).join(", ")}`);
