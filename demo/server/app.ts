@@ -43,7 +43,7 @@ export function createDemoApp(options: DemoServerOptions): Hono {
 
   // Pages. Without an identity, a Foxeo page sends the visitor to the switcher first.
   app.get("/", (c) => c.html(homePage(stack, current(c), safeNext(c.req.query("next")))));
-  app.get("/embed", (c) => c.html(embedPage(stack)));
+  app.get("/embed", (c) => c.html(embedPage(stack, new URL(c.req.url).origin)));
   app.get("/modules/visio", (c) => {
     const who = current(c);
     return who ? c.html(meetingsPage(stack, who)) : c.redirect("/?next=/modules/visio");

@@ -325,9 +325,10 @@ export function homePage(stack: StackInfo, identity: Identity | null, next: stri
 /**
  * The whole integration with a script tag and markup: no other script on the page. The
  * element reads the page's Supabase session (persisted by the identity switcher, as
- * supabase-js persists a sign-in) through `supabase-url` and `supabase-key`.
+ * supabase-js persists a sign-in) through `supabase-url` and `supabase-key`; the "project URL"
+ * is this page's own origin, where the demo server answers supabase-js's session refresh.
  */
-export function embedPage(stack: StackInfo): Html {
+export function embedPage(stack: StackInfo, origin: string): Html {
   return html`
     <!doctype html>
     <html lang="fr">
@@ -346,7 +347,7 @@ export function embedPage(stack: StackInfo): Html {
         enregistrée par le sélecteur de la <a href="/">démo</a>.</p>
         <foxeo-meeting-list
           functions-url="${stack.functionsUrl}"
-          supabase-url="${stack.demoUrl}"
+          supabase-url="${origin}"
           supabase-key="demo-anon-key"
           room-url="/modules/visio/{id}"
           recordings-url="/modules/visio/{id}/recordings"></foxeo-meeting-list>
