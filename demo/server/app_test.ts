@@ -202,14 +202,14 @@ Deno.test("without emulators the QA controls are absent and the relay says why",
 Deno.test("the emulator relay forwards method, path and body, and reports an emulator that is down", async () => {
   const seen: { url: string; method: string; body: string | null }[] = [];
   let down = false;
-  const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    if (down) throw new TypeError("connection refused");
+  const fakeFetch = ((input: string | URL | Request, init?: RequestInit) => {
+    if (down) return Promise.reject(new TypeError("connection refused"));
     seen.push({
       url: String(input),
       method: init?.method ?? "GET",
       body: (init?.body as string) ?? null,
     });
-    return Response.json({ connectionId: "con_1" }, { status: 201 });
+    return Promise.resolve(Response.json({ connectionId: "con_1" }, { status: 201 }));
   }) as typeof fetch;
   const { request, cleanup } = await setup({ fetch: fakeFetch });
   try {
