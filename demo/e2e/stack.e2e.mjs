@@ -3,6 +3,7 @@
 // next start, and real services used instead of the emulators when configured.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { after, describe, it } from "node:test";
 import {
@@ -114,6 +115,27 @@ describe("npm start", { timeout: 300_000 }, () => {
     again.process.kill("SIGTERM");
     assert.equal((await again.exited).code, 0);
     for (const pid of tree) assert.ok(!alive(pid), `process ${pid} outlived the stack`);
+  });
+
+  it("stops everything and says why when one of its processes dies", async () => {
+    const stack = await startStack();
+    cleanup.push(stack);
+    const tree = descendants(stack.process.pid);
+    const emulator = tree.find((pid) =>
+      readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("emulators/openai/main.ts")
+    );
+    assert.ok(emulator, "the OpenAI emulator runs under npm start");
+    process.kill(emulator, "SIGKILL");
+    const { code } = await stack.exited;
+    assert.equal(code, 1);
+    assert.match(
+      stack.output(),
+      /openai-emulator stopped unexpectedly \(exit code \d+\); everything was stopped\. Its last lines \(all in \.data\/logs\/openai-emulator\.log\):\n {2}\[openai-emulator\]/,
+    );
+    for (const pid of tree) assert.ok(!alive(pid), `process ${pid} outlived the stack`);
+    for (const port of Object.values(stack.ports)) {
+      assert.ok(!(await listening(port)), `port ${port} still taken`);
+    }
   });
 
   it("says which port is in use, and starts nothing", async () => {

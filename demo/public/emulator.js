@@ -112,7 +112,7 @@ export function startEmulatorPanel(panel) {
     if (key === shown) return;
     shown = key;
     if (!session) {
-      state.textContent = "Session OpenVidu : pas ouverte (elle s'ouvre quand la réunion démarre).";
+      state.textContent = "Session OpenVidu : aucune (elle existe tant que la réunion est en cours).";
       list.replaceChildren();
       return;
     }
