@@ -1,8 +1,12 @@
 // functions/main.ts as `npm run functions` runs it: a separate process on a free port with the
 // embedded database, against the OpenVidu emulator, called over real HTTP.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startOpenViduEmulator } from "../demo/emulators/openvidu/mod.ts";
+import { migrate } from "../supabase/migrate.ts";
+import { startFakeSupabaseStorage } from "./_shared/adapters/supabase_storage_fake.ts";
+import { createDatabase } from "./_shared/db.ts";
 import { clientUser, eventually, operatorUser } from "./_shared/testing.ts";
 import { freePort } from "./meetings/testing.ts";
 
@@ -156,4 +160,108 @@ Deno.test("deployed with missing settings, the entry registers the worker cron a
   } finally {
     await Deno.remove(cwd, { recursive: true });
   }
+});
+
+const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL");
+
+Deno.test({
+  name:
+    "as on Deno Deploy, the entry serves every function on PostgreSQL and Supabase Storage, with the worker cron registered",
+  ignore: !TEST_DATABASE_URL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const db = createDatabase(TEST_DATABASE_URL!, { max: 1 });
+    await migrate(db.sql);
+    const serviceKey = `service-${crypto.randomUUID()}`;
+    const jwtSecret = `deploy-jwt-secret-${crypto.randomUUID()}`;
+    const storage = await startFakeSupabaseStorage({ serviceKey });
+    const openvidu = await startOpenViduEmulator({ secret: "deploy-ov-secret", log: () => {} });
+    const cwd = await Deno.makeTempDir({ prefix: "foxeo-deploy-" });
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        await recorderPreload(cwd),
+        `${ROOT}functions/main.ts`,
+      ],
+      cwd,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        DENO_DEPLOYMENT_ID: "test-deployment",
+        PORT: String(port),
+        DATABASE_URL: TEST_DATABASE_URL!,
+        SUPABASE_URL: storage.url,
+        SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+        SUPABASE_JWT_SECRET: jwtSecret,
+        OPENVIDU_URL: openvidu.url,
+        OPENVIDU_SECRET: "deploy-ov-secret",
+        OPENVIDU_WEBHOOK_SECRET: "deploy-webhook-secret-0123456789",
+        OPENAI_API_KEY: "sk-deploy-test",
+        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let output = "";
+    const drained = Promise.all(
+      [child.stdout, child.stderr].map((s) =>
+        s.pipeThrough(new TextDecoderStream()).pipeTo(
+          new WritableStream({ write: (chunk) => void (output += chunk) }),
+        )
+      ),
+    );
+    const base = `http://127.0.0.1:${port}/functions/v1`;
+    try {
+      await eventually(() => output.includes("Foxeo Visio functions:"), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: `the functions to start (output so far: ${output.slice(-500)})`,
+      });
+      assert.match(output, /database: PostgreSQL \(DATABASE_URL\)/);
+      assert.ok(!existsSync(`${cwd}/.data`), "no local database or storage when deployed");
+      const operator = await operatorUser({ secret: jwtSecret });
+      const created = await fetch(`${base}/meetings`, {
+        method: "POST",
+        headers: { authorization: operator.auth, "content-type": "application/json" },
+        body: JSON.stringify({ title: "Deployed", client_id: crypto.randomUUID() }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      await created.body?.cancel();
+      // The worker and the webhook are mounted and check their callers.
+      const slice = await fetch(`${base}/transcribe-recording`, { method: "POST" });
+      assert.equal(slice.status, 401);
+      await slice.body?.cancel();
+      const hook = await fetch(`${base}/openvidu-webhook`, {
+        method: "POST",
+        headers: {
+          authorization: "Bearer deploy-webhook-secret-0123456789",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ event: "sessionCreated", sessionId: "x", timestamp: 0 }),
+      });
+      assert.equal(hook.status, 200);
+      await hook.body?.cancel();
+      // Local signed links are not served: storage is Supabase's.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/storage/v1/object/sign/x`)).status, 404);
+      assert.deepEqual(
+        output.split("\n").filter((l) => l.startsWith("[recorded] cron")),
+        ["[recorded] cron foxeo-visio transcribe-recording | * * * * *"],
+      );
+    } finally {
+      child.kill("SIGINT");
+      const status = await child.status;
+      await drained.catch(() => {});
+      await openvidu.close();
+      await storage.close();
+      await db.end();
+      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+      assert.equal(status.code, 0, `exit code; output:\n${output.slice(-2000)}`);
+    }
+  },
 });
