@@ -13,6 +13,13 @@ const SUITES = [
     cmd: "npm run build --silent && node --test widget/test/build.test.mjs",
     browser: true,
   },
+  {
+    name: "media",
+    what: "two browsers meet through the OpenVidu emulator (Chromium)",
+    cmd: "npx vite build --logLevel warn && npx deno test -A " +
+      "demo/emulators/openvidu/e2e/two_party.e2e.ts demo/emulators/openvidu/media/relay.e2e.ts",
+    browser: true,
+  },
   { name: "e2e", what: "end to end: npm start in Chromium", cmd: "node --test --test-concurrency=1 demo/e2e/*.e2e.mjs", browser: true },
 ];
 

@@ -12,6 +12,7 @@
 //   OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT  seconds, default 120
 //   OPENVIDU_EMULATOR_RECORDING_FILE     mp4 served as every recording (default the fixture)
 //   OPENVIDU_EMULATOR_HOSTNAME           default 127.0.0.1
+//   OPENVIDU_EMULATOR_MEDIA_DEBUG        true: also log the media relay's debug lines
 import { startOpenViduEmulator } from "./mod.ts";
 
 function jsonList(name: string): string[] | undefined {
@@ -49,10 +50,12 @@ if (import.meta.main) {
       recording: Deno.env.get("OPENVIDU_RECORDING") !== "false",
       autostopTimeoutMs: number("OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT", 120) * 1000,
       recordingFile: Deno.env.get("OPENVIDU_EMULATOR_RECORDING_FILE") || undefined,
+      mediaDebug: Deno.env.get("OPENVIDU_EMULATOR_MEDIA_DEBUG") === "true",
     });
     console.log(
       `[openvidu-emulator] This is an EMULATOR of OpenVidu 2.32 for development and tests. ` +
-        `REST API ${emulator.url}/openvidu/api, control API ${emulator.url}/emulator`,
+        `REST API ${emulator.url}/openvidu/api, signalling ${emulator.model.wsUrl()}/openvidu, ` +
+        `control API ${emulator.url}/emulator`,
     );
     const stop = () => {
       emulator.close().then(() => Deno.exit(0));

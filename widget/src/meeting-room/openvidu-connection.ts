@@ -15,7 +15,10 @@ import {
   type DisconnectReason,
   parseConnectionData,
   type PublishOptions,
+  type RemoteParticipant,
+  type RemoteStream,
   type RoomConnection,
+  type RoomEventMap,
   RoomEvents,
 } from "./room-connection.js";
 
@@ -35,6 +38,7 @@ export function createOpenViduConnection(): RoomConnection {
 class OpenViduConnection extends RoomEvents implements RoomConnection {
   readonly #ov = new OpenVidu();
   readonly #session: Session;
+  readonly #participants = new Map<string, RemoteParticipant>();
   readonly #streams = new Map<string, Stream>();
   readonly #subscribers = new Map<string, Subscriber>();
   #publisher: Publisher | null = null;
@@ -50,20 +54,17 @@ class OpenViduConnection extends RoomEvents implements RoomConnection {
     const own = (connectionId: string) => connectionId === s.connection?.connectionId;
     s.on("connectionCreated", (e) => {
       if (own(e.connection.connectionId)) return;
-      this.emit("participant-joined", { connectionId: e.connection.connectionId, ...parseConnectionData(e.connection.data ?? "") });
+      const p = { connectionId: e.connection.connectionId, ...parseConnectionData(e.connection.data ?? "") };
+      this.#participants.set(p.connectionId, p);
+      this.emit("participant-joined", p);
     });
-    s.on("connectionDestroyed", (e) => this.emit("participant-left", { connectionId: e.connection.connectionId }));
+    s.on("connectionDestroyed", (e) => {
+      this.#participants.delete(e.connection.connectionId);
+      this.emit("participant-left", { connectionId: e.connection.connectionId });
+    });
     s.on("streamCreated", (e) => {
-      const st = e.stream;
-      this.#streams.set(st.streamId, st);
-      this.emit("stream-added", {
-        streamId: st.streamId,
-        connectionId: st.connection.connectionId,
-        hasAudio: st.hasAudio,
-        hasVideo: st.hasVideo,
-        audioActive: st.audioActive,
-        videoActive: st.videoActive,
-      });
+      this.#streams.set(e.stream.streamId, e.stream);
+      this.emit("stream-added", remoteStream(e.stream));
     });
     s.on("streamDestroyed", (e) => {
       this.#streams.delete(e.stream.streamId);
@@ -91,6 +92,18 @@ class OpenViduConnection extends RoomEvents implements RoomConnection {
       this.#closed = true;
       this.emit("disconnected", { reason: REASONS[e.reason] ?? "network" });
     });
+  }
+
+  /**
+   * openvidu-browser announces the people and streams already in the meeting while `connect()`
+   * is still pending, before the room listens: a late listener is told about them first.
+   */
+  override on<K extends keyof RoomEventMap>(type: K, listener: (detail: RoomEventMap[K]) => void): () => void {
+    const off = super.on(type, listener);
+    const tell = listener as (detail: unknown) => void;
+    if (type === "participant-joined") for (const p of this.#participants.values()) tell(p);
+    if (type === "stream-added") for (const st of this.#streams.values()) tell(remoteStream(st));
+    return off;
   }
 
   get connectionId(): string | null {
@@ -157,7 +170,19 @@ class OpenViduConnection extends RoomEvents implements RoomConnection {
     this.#publisher = null;
     this.#subscribers.clear();
     this.#streams.clear();
+    this.#participants.clear();
   }
+}
+
+function remoteStream(st: Stream): RemoteStream {
+  return {
+    streamId: st.streamId,
+    connectionId: st.connection.connectionId,
+    hasAudio: st.hasAudio,
+    hasVideo: st.hasVideo,
+    audioActive: st.audioActive,
+    videoActive: st.videoActive,
+  };
 }
 
 function describe(error: unknown): string {

@@ -8,6 +8,7 @@ import {
   type RTCRtpCodecParameters,
   type RTCRtpHeaderExtensionParameters,
 } from "werift";
+import { guardDtlsRetransmissions } from "./dtls_retransmissions.ts";
 import { isUsableRemoteCandidate, localOnlyPeerConfig } from "./ice_policy.ts";
 
 /** The subset of the project's Logger (functions/_shared/log.ts) the relay uses. */
@@ -98,6 +99,9 @@ export class RelayPeer {
    * signalling layer does not relay trickled candidates (they are trickled as well).
    */
   async localSdpWhenGathered(): Promise<string> {
+    // The DTLS transports exist once the local description is set, and start only when ICE
+    // connects, which needs the browser to have this SDP.
+    for (const transport of this.pc.dtlsTransports) guardDtlsRetransmissions(transport);
     if (this.pc.iceGatheringState !== "complete") {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
