@@ -187,25 +187,43 @@ describe("the QA demo, end to end", { timeout: 600_000 }, () => {
     await shot("clientA", "06-client-a-in-room");
   });
 
-  it("a simulated participant joins from the QA panel and client A sees them", async () => {
+  it("the operator joins too, and each sees the other's camera through the emulator", async () => {
     const { page } = people.operator;
     await page.goto(`${stack.url}/modules/visio/${meetingId}`);
-    const panel = page.locator("[data-emulator-panel]");
-    await panel.getByText("Session OpenVidu ouverte").waitFor();
+    const room = page.locator("foxeo-meeting-room");
+    await room.getByRole("button", { name: "Rejoindre la réunion" }).click();
+    await room.locator('[part~="room"]').waitFor({ timeout: 30_000 });
+    /** The remote tile named `name` in `who`'s room shows moving video. */
+    const seesVideoOf = (who, name) =>
+      until(
+        () =>
+          people[who].page.locator('foxeo-meeting-room [part~="tile"]', { hasText: name })
+            .locator("video").first().evaluate((v) => v.videoWidth > 0 && v.currentTime > 0),
+        `${who} to see ${name}'s camera`,
+        30_000,
+      );
+    await seesVideoOf("clientA", "MiKL");
+    await seesVideoOf("operator", "Camille Martin");
+    await shot("operator", "07-operator-in-room");
+    await shot("clientA", "08-client-a-sees-operator");
+  });
+
+  it("a simulated participant joins from the QA panel and client A sees them", async () => {
+    const panel = people.operator.page.locator("[data-emulator-panel]");
     await panel.getByRole("button", { name: "Un participant simulé rejoint" }).click();
     await panel.getByText("Participant simulé 1 (simulé)").waitFor();
-    await shot("operator", "07-operator-room-qa-panel");
-    const tiles = people.clientA.page.locator('foxeo-meeting-room [part~="tile"]');
-    await until(async () => (await tiles.count()) >= 2, "a second tile in client A's room");
     await people.clientA.page.locator('foxeo-meeting-room [part~="name"]', {
       hasText: "Participant simulé 1",
     }).waitFor();
+    const tiles = people.clientA.page.locator('foxeo-meeting-room [part~="tile"]');
+    assert.equal(await tiles.count(), 3, "client A, the operator and the simulated participant");
     const local = people.clientA.page.locator('foxeo-meeting-room [part~="tile-local"] video');
     await until(
       () => local.evaluate((v) => v.videoWidth > 0 && !v.paused),
       "client A's own camera, still shown",
     );
-    await shot("clientA", "08-client-a-sees-participant");
+    await shot("operator", "09-operator-room-qa-panel");
+    await shot("clientA", "10-client-a-three-tiles");
   });
 
   it("the operator ends it", async () => {
@@ -214,12 +232,12 @@ describe("the QA demo, end to end", { timeout: 600_000 }, () => {
     await row("operator").getByRole("button", { name: "Terminer" }).click();
     await row("operator").getByRole("button", { name: "Oui, terminer" }).click();
     await row("operator").locator('[part~="status-completed"]').waitFor();
-    await shot("operator", "09-operator-ended");
+    await shot("operator", "11-operator-ended");
     const ended = people.clientA.page.locator("foxeo-meeting-room").getByText(
       /réunion est terminée|organisateur a terminé/,
     );
     await ended.waitFor({ timeout: 20_000 });
-    await shot("clientA", "10-client-a-ended");
+    await shot("clientA", "12-client-a-ended");
   });
 
   it("the recording appears and its transcript completes", async () => {
@@ -238,7 +256,7 @@ describe("the QA demo, end to end", { timeout: 600_000 }, () => {
     assert.equal(recording.status, "ready");
     assert.equal(recording.transcription_status, "completed");
     assert.equal(recording.size_bytes, FIXTURE.length);
-    await shot("operator", "11-recording-ready");
+    await shot("operator", "13-recording-ready");
     // Client A sees it too; client B does not.
     assert.equal(
       (await (await api("clientA", `/meetings/${meetingId}/recordings`)).json()).length,
@@ -265,7 +283,7 @@ describe("the QA demo, end to end", { timeout: 600_000 }, () => {
       "the highlight to move to a later line",
       25_000,
     );
-    await shot("operator", "12-player-playing");
+    await shot("operator", "14-player-playing");
     // A click on a line seeks there and highlights it.
     await video.evaluate((v) => v.pause());
     const lines = player.locator('[part~="line"]');
@@ -274,7 +292,7 @@ describe("the QA demo, end to end", { timeout: 600_000 }, () => {
     const start = await video.evaluate((v) => v.currentTime);
     assert.ok(start > 0, `seeked to ${start}`);
     await until(async () => (await currentIndex()) === 1, "the clicked line to be highlighted");
-    await shot("operator", "13-player-seeked");
+    await shot("operator", "15-player-seeked");
   });
 
   it("both downloads work", async () => {
