@@ -168,7 +168,7 @@ async function main() {
     });
   };
   Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
 
   const logs = `${config.dataDir}/logs`;
   await Deno.mkdir(logs, { recursive: true });
