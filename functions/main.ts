@@ -1,121 +1,22 @@
-// Local and Deno Deploy entry: every function under /functions/v1/<name>, the URL layout of
-// Supabase, so the widget and OpenVidu's webhook use the same paths everywhere. Each
-// function's app keeps its own base path (/<name>), exactly as on Supabase Edge Functions:
-// the prefix is stripped and the request handed to that app.
+// The entry that serves every function under /functions/v1/<name> (functions/serve.ts):
 //
-//   npm run functions        (configured from the environment, DESIGN §4)
-import { type Config, ConfigError, loadConfig } from "./_shared/config.ts";
-import { AppError, errorBody } from "./_shared/errors.ts";
-import { createServices, type Services } from "./_shared/services.ts";
-import { createMeetingsApp } from "./meetings/app.ts";
-import { pipelineFunctions } from "./transcribe-recording/mount.ts";
+//   Deno Deploy         entrypoint of the app (README, "Deploying to Deno Deploy")
+//   npm run functions   locally, configured from the environment (DESIGN §4)
+//   npm start           the functions process of the local stack (demo/start.ts)
+//
+// Supabase Edge Functions do not use it: each function has its own index.ts there.
+import type { RunningFunctions } from "./serve.ts";
+import { startFunctions } from "./serve.ts";
+import { registerWorkerCron } from "./transcribe-recording/schedule.ts";
 
-export interface FunctionApp {
-  fetch(request: Request): Response | Promise<Response>;
-}
+// First, before anything is awaited or served: Deno Deploy discovers crons by evaluating this
+// module's top level, and ignores those registered later, in handlers or in conditionals.
+// Deployed, the cron runs one worker slice a minute; locally it finds nothing to do, the
+// loop of WORKER_INTERVAL_MS drives the worker (and the webhook wakes it).
+const running = Promise.withResolvers<RunningFunctions>();
+registerWorkerCron(async () => {
+  const { config, served, services } = await running.promise;
+  return config.deployed ? { worker: served.worker, logger: services.logger } : null;
+});
 
-export const FUNCTIONS_PREFIX = "/functions/v1";
-
-export interface ServedFunctions {
-  /** The functions served by this entry, by name. */
-  apps: Record<string, FunctionApp>;
-  /** Every request: /functions/v1/<name>/… to its function, /storage/… to local signed links. */
-  handler(request: Request): Response | Promise<Response>;
-  /** Stop background work (the local worker loop). */
-  stop(): Promise<void>;
-}
-
-export function buildFunctions(services: Services): ServedFunctions {
-  const { config } = services;
-  const pipeline = pipelineFunctions(services);
-  const apps: Record<string, FunctionApp> = {
-    meetings: createMeetingsApp({
-      db: services.db,
-      verifyToken: services.verifyToken,
-      openvidu: services.openvidu,
-      storage: services.storage,
-      signedUrlTtlSeconds: config.storage.signedUrlTtlSeconds,
-      logger: services.logger,
-      allowedOrigins: config.allowedOrigins,
-      defaultLanguage: config.transcription.language,
-    }),
-    ...pipeline.apps,
-  };
-  const functions = functionsHandler(apps);
-  const storageApp = pipeline.storageApp;
-  return {
-    apps,
-    handler: (request) =>
-      storageApp && new URL(request.url).pathname.startsWith("/storage/")
-        ? storageApp.fetch(request)
-        : functions(request),
-    stop: () => pipeline.stop(),
-  };
-}
-
-/** Route /functions/v1/<name>/<rest> to the app `<name>` as /<name>/<rest>. */
-export function functionsHandler(apps: Record<string, FunctionApp>) {
-  return (request: Request): Response | Promise<Response> => {
-    const url = new URL(request.url);
-    const m = /^\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
-    const app = m ? apps[m[1]] : undefined;
-    if (!m || !app) {
-      const e = new AppError("not_found", `No function at ${url.pathname}`);
-      return Response.json(errorBody(e, crypto.randomUUID()), { status: 404 });
-    }
-    url.pathname = `/${m[1]}${m[2] ?? ""}`;
-    return app.fetch(new Request(url, request));
-  };
-}
-
-function banner(config: Config, port: number, names: string[]): string {
-  const base = `http://127.0.0.1:${port}${FUNCTIONS_PREFIX}`;
-  const openvidu = config.emulated.openvidu
-    ? `OpenVidu EMULATOR expected at ${config.openvidu.url} (deno run -A demo/emulators/openvidu/main.ts)`
-    : `OpenVidu at ${new URL(config.openvidu.url).origin}`;
-  const database = config.databaseUrl
-    ? "PostgreSQL (DATABASE_URL)"
-    : "embedded PGlite (.data/pglite)";
-  return [
-    `Foxeo Visio functions: ${names.map((n) => `${base}/${n}`).join(", ")}`,
-    `  database: ${database}; ${openvidu}`,
-  ].join("\n");
-}
-
-if (import.meta.main) {
-  let config: Config;
-  try {
-    config = loadConfig(Deno.env.toObject());
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    Deno.exit(1);
-  }
-  const services = await createServices(config);
-  const served = buildFunctions(services);
-  let server: Deno.HttpServer;
-  try {
-    server = Deno.serve({
-      port: config.port,
-      // Local runs stay on loopback; Deno Deploy ignores both.
-      hostname: config.deployed ? undefined : "127.0.0.1",
-      onListen: ({ port }) => console.log(banner(config, port, Object.keys(served.apps))),
-    }, served.handler);
-  } catch (err) {
-    await served.stop();
-    await services.close();
-    if (err instanceof Deno.errors.AddrInUse) {
-      console.error(`Cannot start the functions: port ${config.port} is already in use (set PORT)`);
-      Deno.exit(1);
-    }
-    throw err;
-  }
-  const stop = async () => {
-    await server.shutdown();
-    await served.stop();
-    await services.close();
-    Deno.exit(0);
-  };
-  Deno.addSignalListener("SIGINT", stop);
-  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", stop);
-}
+running.resolve(await startFunctions(Deno.env.toObject()));

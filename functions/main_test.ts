@@ -1,12 +1,34 @@
 // functions/main.ts as `npm run functions` runs it: a separate process on a free port with the
 // embedded database, against the OpenVidu emulator, called over real HTTP.
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startOpenViduEmulator } from "../demo/emulators/openvidu/mod.ts";
+import { migrate } from "../supabase/migrate.ts";
+import { startFakeSupabaseStorage } from "./_shared/adapters/supabase_storage_fake.ts";
+import { createDatabase } from "./_shared/db.ts";
 import { clientUser, eventually, operatorUser } from "./_shared/testing.ts";
 import { freePort } from "./meetings/testing.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
+
+/**
+ * A module preloaded before functions/main.ts that records, in order, the crons it registers
+ * and when it starts serving (what Deno Deploy's discovery depends on).
+ */
+async function recorderPreload(dir: string): Promise<string> {
+  const path = `${dir}/record_calls.js`;
+  await Deno.writeTextFile(
+    path,
+    `const serve = Deno.serve;
+const cron = (name, schedule) => console.log("[recorded] cron " + name + " | " + schedule);
+const recordedServe = (...args) => { console.log("[recorded] serve"); return serve(...args); };
+Object.defineProperty(Deno, "cron", { value: cron, configurable: true });
+Object.defineProperty(Deno, "serve", { value: recordedServe, configurable: true });
+`,
+  );
+  return path;
+}
 
 Deno.test({
   name: "the served functions answer under /functions/v1/meetings against OpenVidu",
@@ -17,8 +39,17 @@ Deno.test({
     const emulator = await startOpenViduEmulator({ secret, log: () => {} });
     const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
     const port = freePort();
+    const preload = await recorderPreload(cwd);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", `${ROOT}deno.json`, `${ROOT}functions/main.ts`],
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        preload,
+        `${ROOT}functions/main.ts`,
+      ],
       cwd,
       env: { PORT: String(port), OPENVIDU_URL: emulator.url, OPENVIDU_SECRET: secret },
       clearEnv: true,
@@ -39,6 +70,11 @@ Deno.test({
         what: `the functions to start (output so far: ${output.slice(-500)})`,
       });
       assert.match(output, new RegExp(`${base}/meetings`));
+      const calls = output.split("\n").filter((l) => l.startsWith("[recorded]"));
+      assert.deepEqual(calls, [
+        "[recorded] cron foxeo-visio transcribe-recording | * * * * *",
+        "[recorded] serve",
+      ], "the worker cron is registered once, before the server starts");
       assert.match(output, /OpenVidu at http:\/\/127\.0\.0\.1:\d+/);
 
       const operator = await operatorUser();
@@ -90,5 +126,142 @@ Deno.test({
     assert.ok(output.includes('"path":"/meetings/'), "the access log was written");
     assert.ok(!output.includes(secret), "OPENVIDU_SECRET in the process output");
     assert.ok(!output.includes(btoa(`OPENVIDUAPP:${secret}`)));
+  },
+});
+
+Deno.test("deployed with missing settings, the entry registers the worker cron and then exits listing every missing key", async () => {
+  const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        await recorderPreload(cwd),
+        `${ROOT}functions/main.ts`,
+      ],
+      cwd,
+      env: { DENO_DEPLOYMENT_ID: "test-deployment", PATH: Deno.env.get("PATH") ?? "" },
+      clearEnv: true,
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    assert.equal(
+      stdout.trim(),
+      "[recorded] cron foxeo-visio transcribe-recording | * * * * *",
+      "registered before the configuration is read, never served",
+    );
+    for (const key of ["DATABASE_URL", "OPENVIDU_URL", "OPENVIDU_SECRET", "OPENAI_API_KEY"]) {
+      assert.match(stderr, new RegExp(`${key} is required when deployed`));
+    }
+  } finally {
+    await Deno.remove(cwd, { recursive: true });
+  }
+});
+
+const TEST_DATABASE_URL = Deno.env.get("TEST_DATABASE_URL");
+
+Deno.test({
+  name:
+    "as on Deno Deploy, the entry serves every function on PostgreSQL and Supabase Storage, with the worker cron registered",
+  ignore: !TEST_DATABASE_URL,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const db = createDatabase(TEST_DATABASE_URL!, { max: 1 });
+    await migrate(db.sql);
+    const serviceKey = `service-${crypto.randomUUID()}`;
+    const jwtSecret = `deploy-jwt-secret-${crypto.randomUUID()}`;
+    const storage = await startFakeSupabaseStorage({ serviceKey });
+    const openvidu = await startOpenViduEmulator({ secret: "deploy-ov-secret", log: () => {} });
+    const cwd = await Deno.makeTempDir({ prefix: "foxeo-deploy-" });
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--config",
+        `${ROOT}deno.json`,
+        "--preload",
+        await recorderPreload(cwd),
+        `${ROOT}functions/main.ts`,
+      ],
+      cwd,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        DENO_DEPLOYMENT_ID: "test-deployment",
+        PORT: String(port),
+        DATABASE_URL: TEST_DATABASE_URL!,
+        SUPABASE_URL: storage.url,
+        SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+        SUPABASE_JWT_SECRET: jwtSecret,
+        OPENVIDU_URL: openvidu.url,
+        OPENVIDU_SECRET: "deploy-ov-secret",
+        OPENVIDU_WEBHOOK_SECRET: "deploy-webhook-secret-0123456789",
+        OPENAI_API_KEY: "sk-deploy-test",
+        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+      },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let output = "";
+    const drained = Promise.all(
+      [child.stdout, child.stderr].map((s) =>
+        s.pipeThrough(new TextDecoderStream()).pipeTo(
+          new WritableStream({ write: (chunk) => void (output += chunk) }),
+        )
+      ),
+    );
+    const base = `http://127.0.0.1:${port}/functions/v1`;
+    try {
+      await eventually(() => output.includes("Foxeo Visio functions:"), {
+        timeoutMs: 60_000,
+        intervalMs: 100,
+        what: `the functions to start (output so far: ${output.slice(-500)})`,
+      });
+      assert.match(output, /database: PostgreSQL \(DATABASE_URL\)/);
+      assert.ok(!existsSync(`${cwd}/.data`), "no local database or storage when deployed");
+      const operator = await operatorUser({ secret: jwtSecret });
+      const created = await fetch(`${base}/meetings`, {
+        method: "POST",
+        headers: { authorization: operator.auth, "content-type": "application/json" },
+        body: JSON.stringify({ title: "Deployed", client_id: crypto.randomUUID() }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      await created.body?.cancel();
+      // The worker and the webhook are mounted and check their callers.
+      const slice = await fetch(`${base}/transcribe-recording`, { method: "POST" });
+      assert.equal(slice.status, 401);
+      await slice.body?.cancel();
+      const hook = await fetch(`${base}/openvidu-webhook`, {
+        method: "POST",
+        headers: {
+          authorization: "Bearer deploy-webhook-secret-0123456789",
+          "content-type": "application/json",
+        },
+        body: JSON.stringify({ event: "sessionCreated", sessionId: "x", timestamp: 0 }),
+      });
+      assert.equal(hook.status, 200);
+      await hook.body?.cancel();
+      // Local signed links are not served: storage is Supabase's.
+      assert.equal((await fetch(`http://127.0.0.1:${port}/storage/v1/object/sign/x`)).status, 404);
+      assert.deepEqual(
+        output.split("\n").filter((l) => l.startsWith("[recorded] cron")),
+        ["[recorded] cron foxeo-visio transcribe-recording | * * * * *"],
+      );
+    } finally {
+      child.kill("SIGINT");
+      const status = await child.status;
+      await drained.catch(() => {});
+      await openvidu.close();
+      await storage.close();
+      await db.end();
+      await Deno.remove(cwd, { recursive: true }).catch(() => {});
+      assert.equal(status.code, 0, `exit code; output:\n${output.slice(-2000)}`);
+    }
   },
 });

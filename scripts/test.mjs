@@ -20,6 +20,7 @@ const SUITES = [
       "demo/emulators/openvidu/e2e/two_party.e2e.ts demo/emulators/openvidu/media/relay.e2e.ts",
     browser: true,
   },
+  { name: "e2e", what: "end to end: npm start in Chromium", cmd: "node --test --test-concurrency=1 demo/e2e/*.e2e.mjs", browser: true },
 ];
 
 const only = process.argv.slice(2);

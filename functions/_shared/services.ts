@@ -21,15 +21,33 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/** What services use of the local-only modules (typed here, so nothing imports them). */
+interface EmbeddedDbModule {
+  startEmbeddedDatabase(options: { dataDir: string }): Promise<{
+    url: string;
+    stop(): Promise<void>;
+  }>;
+}
+interface MigrateModule {
+  migrate(sql: Database["sql"]): Promise<unknown>;
+}
+
+/** A dynamic import a bundler cannot follow (the specifier is not a literal). */
+function localOnly<T>(specifier: string): Promise<T> {
+  const path = new URL(specifier, import.meta.url).href;
+  return import(path) as Promise<T>;
+}
+
 export async function createServices(config: Config): Promise<Services> {
   const logger = createLogger({ secrets: secretsOf(config) });
   let url = config.databaseUrl;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    // Local only (config refuses a missing database when deployed). Imported on demand so
-    // PGlite never reaches a deployment bundle.
-    const { startEmbeddedDatabase } = await import("./embedded_db.ts");
-    const { migrate } = await import("../../supabase/migrate.ts");
+    // Local only (config refuses a missing database when deployed). Imported on demand, by
+    // computed specifiers: bundlers (Supabase's eszip, deno compile) follow literal dynamic
+    // imports, and PGlite (15 MB of WebAssembly) must never reach a deployment bundle.
+    const { startEmbeddedDatabase } = await localOnly<EmbeddedDbModule>("./embedded_db.ts");
+    const { migrate } = await localOnly<MigrateModule>("../../supabase/migrate.ts");
     const embedded = await startEmbeddedDatabase({ dataDir: ".data/pglite" });
     url = embedded.url;
     stopEmbedded = embedded.stop;

@@ -5,7 +5,7 @@
 //   apps["openvidu-webhook"] = pipeline.apps["openvidu-webhook"];
 //   apps["transcribe-recording"] = pipeline.apps["transcribe-recording"];
 //   // requests to /storage/* → pipeline.storageApp (local signed links), when not null
-//   // Deno Deploy, at the top level: registerWorkerCron(pipeline.worker, services.logger)
+//   // Deno Deploy: functions/main.ts registers the worker cron at its top level
 //   // on shutdown: await pipeline.stop()
 //
 // Locally the worker runs in a loop every WORKER_INTERVAL_MS and the webhook wakes it.

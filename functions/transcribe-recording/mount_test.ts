@@ -16,7 +16,7 @@ import { startOpenAIEmulator } from "../../demo/emulators/openai/mod.ts";
 import { createOpenAITranscriber } from "../_shared/adapters/transcriber.ts";
 import { workerFromServices } from "../_shared/pipeline/worker.ts";
 import { dbTest, eventually } from "../_shared/testing.ts";
-import { functionsHandler } from "../main.ts";
+import { functionsHandler } from "../serve.ts";
 import { pipelineFunctions } from "./mount.ts";
 
 dbTest(

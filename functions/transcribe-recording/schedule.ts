@@ -62,21 +62,27 @@ export function startWorkerLoop(
   };
 }
 
+/** The cron Deno Deploy runs the worker with (at most 10 per revision on free plans). */
+export const WORKER_CRON = { name: "foxeo-visio transcribe-recording", schedule: "* * * * *" };
+
 /**
- * Deno Deploy: run a slice every minute. Call at the top level of the entry module (Deploy
- * only registers crons it sees while loading it). Runs never overlap on Deploy.
+ * Deno Deploy: run a slice every minute. Call it at the top level of the entry module, before
+ * anything is awaited: Deploy discovers crons by evaluating that top level, so the worker is
+ * asked for lazily, when a run is due. `target` answers null where something else drives the
+ * worker (the local loop). Runs never overlap on Deploy.
  */
 export function registerWorkerCron(
-  worker: Worker,
-  logger: Logger,
-  schedule = "* * * * *",
+  target: () => Promise<{ worker: Worker; logger: Logger } | null>,
+  cron: (name: string, schedule: string, handler: () => Promise<void>) => unknown = Deno.cron,
 ): void {
-  Deno.cron("foxeo-visio transcribe-recording", schedule, async () => {
+  cron(WORKER_CRON.name, WORKER_CRON.schedule, async () => {
+    const found = await target();
+    if (!found) return;
     try {
-      const report = await worker.runSlice();
-      if (report.jobs.length) logger.info("worker slice done", { ...report });
+      const report = await found.worker.runSlice();
+      if (report.jobs.length) found.logger.info("worker slice done", { ...report });
     } catch (err) {
-      logger.error("worker slice failed", { error: err });
+      found.logger.error("worker slice failed", { error: err });
     }
   });
 }

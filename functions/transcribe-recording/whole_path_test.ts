@@ -17,7 +17,7 @@ import { FIXTURE } from "../_shared/pipeline/test_media.ts";
 import { sha256 } from "../_shared/pipeline/test_support.ts";
 import { createWorker } from "../_shared/pipeline/worker.ts";
 import { clientUser, dbTest, operatorUser, type TestUser } from "../_shared/testing.ts";
-import { functionsHandler } from "../main.ts";
+import { functionsHandler } from "../serve.ts";
 import { createMeetingsApp } from "../meetings/app.ts";
 import { createWebhookApp } from "../openvidu-webhook/app.ts";
 import { createTranscribeApp } from "./app.ts";

@@ -10,7 +10,7 @@ import { createTokenVerifier } from "../../../../functions/_shared/auth.ts";
 import { DEV_DEFAULTS } from "../../../../functions/_shared/config.ts";
 import { createLogger } from "../../../../functions/_shared/log.ts";
 import { backendNames, testBackend } from "../../../../functions/_shared/testing.ts";
-import { functionsHandler } from "../../../../functions/main.ts";
+import { functionsHandler } from "../../../../functions/serve.ts";
 import { createMeetingsApp } from "../../../../functions/meetings/app.ts";
 import { createWebhookApp } from "../../../../functions/openvidu-webhook/app.ts";
 import { CHROMIUM_ARGS, findChromium } from "../../../../scripts/chromium.mjs";
