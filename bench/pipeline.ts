@@ -3,7 +3,7 @@
 //   deno run -A bench/pipeline.ts <output.json>
 //
 // Needs ffmpeg/ffprobe (the recording is generated once into bench/.work/) and PostgreSQL
-// (BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL): the worker runs as its own
+// (BENCH_DATABASE_URL, default foxeo_bench on the local server): the worker runs as its own
 // process, which needs its own connection. In one run, medians of BENCH_RUNS (default 3):
 // - the worker process (functions/transcribe-recording/worker_cli.ts) takes a recording
 //   from OpenVidu's `ready` webhook to a completed transcript: OpenVidu and OpenAI are the
@@ -29,6 +29,7 @@ import type { JobReport } from "../functions/_shared/pipeline/worker.ts";
 import { createWebhookApp } from "../functions/openvidu-webhook/app.ts";
 import { WORKER_V8_FLAGS } from "../functions/transcribe-recording/worker_cli.ts";
 import { migrate } from "../supabase/migrate.ts";
+import { benchDatabaseUrl } from "./support.ts";
 
 type Unit = "ms" | "bytes" | "MB" | "MB/s" | "ratio" | "count" | "req/s";
 type Results = Record<string, { value: number; unit: Unit; label: string }>;
@@ -62,15 +63,7 @@ async function main() {
     console.error("usage: deno run -A bench/pipeline.ts <output.json>");
     Deno.exit(2);
   }
-  const dbUrl = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL") ??
-    Deno.env.get("DATABASE_URL");
-  if (!dbUrl) {
-    console.error(
-      "bench/pipeline.ts needs PostgreSQL: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), e.g. " +
-        "postgres://postgres:postgres@127.0.0.1:5432/foxeo_test",
-    );
-    Deno.exit(2);
-  }
+  const dbUrl = await benchDatabaseUrl();
   const runs = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 
   console.log("generating (or reusing) the 1 GB recording in bench/.work …");
