@@ -45,7 +45,16 @@ const HMAC_ALGS = ["HS256"];
 const ASYMMETRIC_ALGS = ["ES256", "RS256", "EdDSA"];
 
 export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
-  const secret = options.jwtSecret ? new TextEncoder().encode(options.jwtSecret) : null;
+  // Imported once: handing jose the raw secret would import it again for every request.
+  const secret = options.jwtSecret
+    ? crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(options.jwtSecret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["verify"],
+    )
+    : null;
   const jwks = options.jwksUrl
     ? jose.createRemoteJWKSet(new URL(options.jwksUrl), {
       cacheMaxAge: 10 * 60_000,
@@ -64,7 +73,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     let payload: jose.JWTPayload;
     try {
       if (alg && HMAC_ALGS.includes(alg) && secret) {
-        ({ payload } = await jose.jwtVerify(token, secret, { algorithms: HMAC_ALGS }));
+        ({ payload } = await jose.jwtVerify(token, await secret, { algorithms: HMAC_ALGS }));
       } else if (alg && ASYMMETRIC_ALGS.includes(alg) && jwks) {
         ({ payload } = await jose.jwtVerify(token, jwks, { algorithms: ASYMMETRIC_ALGS }));
       } else {
