@@ -16,14 +16,17 @@
 // - POST /meetings/:id/token for 50 client users of 50 in-progress meetings: one request at a
 //   time (p50, p99), then 50 concurrent clients in closed loops (p50, p99, throughput).
 //
-// BENCH_API_BACKENDS=pglite,postgres (default both); PostgreSQL is BENCH_DATABASE_URL.
+// BENCH_API_BACKENDS=pglite,postgres (default both; PostgreSQL is BENCH_DATABASE_URL),
+// BENCH_API_SECTIONS=list,tokens (default both), BENCH_MEETINGS (default 100 000).
 import { createDatabase } from "../functions/_shared/db.ts";
 import { clientUser, operatorUser, type TestUser } from "../functions/_shared/testing.ts";
 import { migrate } from "../supabase/migrate.ts";
 import {
+  backendPids,
   benchDatabaseUrl,
   type BenchServer,
   control,
+  cpuSeconds,
   median,
   outputPath,
   percentile,
@@ -46,6 +49,7 @@ const TOKEN_CLIENTS = 50;
 const TOKEN_SEQUENTIAL = 400;
 const TOKEN_PER_CLIENT = 40;
 const OPENVIDU_SECRET = "bench-openvidu-secret";
+const sections = (Deno.env.get("BENCH_API_SECTIONS") ?? "list,tokens").split(",");
 const backends = (Deno.env.get("BENCH_API_BACKENDS") ?? "pglite,postgres").split(",")
   .map((b) => b.trim()).filter(Boolean) as ("pglite" | "postgres")[];
 
@@ -118,7 +122,12 @@ async function benchBackend(backend: "pglite" | "postgres") {
     throw err;
   }
   try {
-    const s = server.value;
+    const s = {
+      ...server.value,
+      pid: server.pid,
+      emulatorPid: emulator.pid,
+      databaseUrl,
+    };
     console.log(`[${backend}] seeding ${MEETINGS} meetings over ${CLIENTS} clients …`);
     const seed = await control<
       { meetings: number; clients: { client_id: string; meetings: number }[]; ms: number }
@@ -140,8 +149,10 @@ async function benchBackend(backend: "pglite" | "postgres") {
       })`,
     );
 
-    await listFigures(s, tag, seed.clients[0].client_id);
-    await tokenFigures(s, tag, seed.clients.slice(1, 1 + TOKEN_CLIENTS).map((c) => c.client_id));
+    if (sections.includes("list")) await listFigures(s, tag, seed.clients[0].client_id);
+    if (sections.includes("tokens")) {
+      await tokenFigures(s, tag, seed.clients.slice(1, 1 + TOKEN_CLIENTS).map((c) => c.client_id));
+    }
   } finally {
     await server.stop();
     await emulator.stop();
@@ -226,7 +237,13 @@ async function listFigures(s: BenchServer, tag: string, bigClient: string) {
   }
 }
 
-async function tokenFigures(s: BenchServer, tag: string, clientIds: string[]) {
+interface Running extends BenchServer {
+  pid: number;
+  emulatorPid: number;
+  databaseUrl: string | null;
+}
+
+async function tokenFigures(s: Running, tag: string, clientIds: string[]) {
   const operator = await operatorUser();
   const base = `${s.functions}/meetings`;
   // One in-progress meeting per client, each joined by its own client user.
@@ -256,11 +273,31 @@ async function tokenFigures(s: BenchServer, tag: string, clientIds: string[]) {
     for (let i = 0; i < 3; i++) await mint(j);
   }));
   const concurrent: number[] = [];
+  // Where the CPU goes meanwhile (2 shared cores): this client, the functions, the
+  // emulator and the PostgreSQL backends.
+  const pids = {
+    client: [Deno.pid],
+    functions: [s.pid],
+    emulator: [s.emulatorPid],
+    postgres: s.databaseUrl ? await backendPids(s.databaseUrl, "foxeo-visio") : [],
+  };
+  const cpu = () =>
+    Object.fromEntries(
+      Object.entries(pids).map(([k, ps]) => [k, ps.reduce((n, p) => n + cpuSeconds(p), 0)]),
+    );
+  const cpuBefore = cpu();
   const started = performance.now();
   await Promise.all(joiners.map(async (j) => {
     for (let i = 0; i < TOKEN_PER_CLIENT; i++) concurrent.push(await mint(j));
   }));
   const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = cpu();
+  console.log(
+    `  CPU during the ${concurrent.length} concurrent tokens (${round(seconds, 2)} s): ` +
+      Object.keys(pids).map((k) =>
+        `${k} ${round(((cpuAfter[k] - cpuBefore[k]) / concurrent.length) * 1000, 3)} ms/req`
+      ).join(", "),
+  );
   const db = tag === "pg" ? "PostgreSQL" : "PGlite";
   put(
     `api_${tag}_token_single_p50`,

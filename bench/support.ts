@@ -257,3 +257,27 @@ export function loadAverage(): number[] {
     return [];
   }
 }
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL server processes serving a database's connections of `application`. */
+export async function backendPids(databaseUrl: string, application: string): Promise<number[]> {
+  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  try {
+    const rows =
+      await sql`select pid from pg_stat_activity where application_name = ${application}`;
+    return rows.map((r) => Number(r.pid));
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
