@@ -268,6 +268,10 @@ async function tokenFigures(s: Running, tag: string, clientIds: string[]) {
   for (let i = 0; i < 20; i++) await mint(joiners[i % joiners.length]);
   const single: number[] = [];
   for (let i = 0; i < TOKEN_SEQUENTIAL; i++) single.push(await mint(joiners[i % joiners.length]));
+  if (Deno.env.get("BENCH_API_OUTLIERS")) {
+    const worst = single.map((ms, i) => [i, round(ms)]).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    console.log(`  slowest single tokens [index, ms]: ${JSON.stringify(worst)}`);
+  }
 
   await Promise.all(joiners.map(async (j) => {
     for (let i = 0; i < 3; i++) await mint(j);

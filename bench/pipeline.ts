@@ -178,7 +178,11 @@ async function main() {
   /** Deno.copyFile (the kernel copies), and a copy streamed through user space. */
   async function plainCopyMs(kernelFirst: boolean): Promise<{ kernel: number; stream: number }> {
     const target = `${WORK}/plain-copy.mp4`;
+    // Each copy starts with no dirty pages left by the previous step (1 GB copies otherwise
+    // measure the kernel's write-back of the one before).
+    const settle = () => new Deno.Command("sync").output().catch(() => {});
     const kernelCopy = async () => {
+      await settle();
       const t = performance.now();
       await Deno.copyFile(rec.path, target);
       const ms = performance.now() - t;
@@ -186,6 +190,7 @@ async function main() {
       return ms;
     };
     const streamCopy = async () => {
+      await settle();
       const t = performance.now();
       const from = await Deno.open(rec.path);
       const to = await Deno.open(target, { write: true, create: true, truncate: true });
@@ -245,6 +250,7 @@ async function main() {
           `defaults), audio extraction …`,
       );
       copies.push(await plainCopyMs(i % 2 === 0));
+      await new Deno.Command("sync").output().catch(() => {});
       worker.push(await workerRun(WORKER_V8_FLAGS));
       defaults.push(await workerRun(null));
       extraction.push(await extractionMs());
