@@ -303,6 +303,33 @@ async function tokenFigures(s: Running, tag: string, clientIds: string[]) {
       ).join(", "),
   );
   const db = tag === "pg" ? "PostgreSQL" : "PGlite";
+  // CPU per token, every process of the run together: on this machine's cores, 50 closed
+  // loops cannot wait less on average than 50 × (CPU per token) / cores (Little's law).
+  const cpuPerToken = Object.fromEntries(
+    Object.keys(pids).map((k) => [k, ((cpuAfter[k] - cpuBefore[k]) / concurrent.length) * 1000]),
+  );
+  const cpuTotal = Object.values(cpuPerToken).reduce((a, b) => a + b, 0);
+  put(
+    `api_${tag}_token_cpu_ms`,
+    round(cpuTotal, 3),
+    "ms",
+    `CPU per token during the concurrent run, all processes (${
+      Object.entries(cpuPerToken).map(([k, v]) => `${k} ${round(v, 2)}`).join(", ")
+    } ms)`,
+  );
+  const floor = (joiners.length * cpuTotal) / navigator.hardwareConcurrency;
+  put(
+    `api_${tag}_token_concurrent_floor_ms`,
+    round(floor, 3),
+    "ms",
+    `least mean latency ${joiners.length} concurrent clients can see on ${navigator.hardwareConcurrency} cores at that CPU per token`,
+  );
+  put(
+    `api_${tag}_token_concurrent_vs_floor`,
+    round(median(concurrent) / floor, 3),
+    "ratio",
+    `concurrent p50 / that least mean latency (1 = no time lost to anything but CPU)`,
+  );
   put(
     `api_${tag}_token_single_p50`,
     round(median(single), 3),
