@@ -3,12 +3,13 @@
 //   deno run -A bench/pipeline.ts <output.json>
 //
 // Needs ffmpeg/ffprobe (the recording is generated once into bench/.work/) and PostgreSQL
-// (BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL): the worker runs as its own
+// (BENCH_DATABASE_URL, default foxeo_bench on the local server): the worker runs as its own
 // process, which needs its own connection. In one run, medians of BENCH_RUNS (default 3):
 // - the worker process (functions/transcribe-recording/worker_cli.ts) takes a recording
 //   from OpenVidu's `ready` webhook to a completed transcript: OpenVidu and OpenAI are the
 //   emulators, storage is a local directory; its peak RSS is sampled from /proc and read
-//   from VmHWM, with the worker's V8 flags and once with V8's defaults;
+//   from VmHWM, with the worker's V8 flags and with V8's defaults (as on Supabase Edge and
+//   Deno Deploy, which take no flags);
 // - its copy throughput, next to plain copies of the same file (Deno.copyFile, which the
 //   kernel does, and a copy streamed through user space);
 // - the audio extraction alone (index + every chunk file) in this process;
@@ -29,6 +30,7 @@ import type { JobReport } from "../functions/_shared/pipeline/worker.ts";
 import { createWebhookApp } from "../functions/openvidu-webhook/app.ts";
 import { WORKER_V8_FLAGS } from "../functions/transcribe-recording/worker_cli.ts";
 import { migrate } from "../supabase/migrate.ts";
+import { benchDatabaseUrl } from "./support.ts";
 
 type Unit = "ms" | "bytes" | "MB" | "MB/s" | "ratio" | "count" | "req/s";
 type Results = Record<string, { value: number; unit: Unit; label: string }>;
@@ -62,15 +64,7 @@ async function main() {
     console.error("usage: deno run -A bench/pipeline.ts <output.json>");
     Deno.exit(2);
   }
-  const dbUrl = Deno.env.get("BENCH_DATABASE_URL") ?? Deno.env.get("TEST_DATABASE_URL") ??
-    Deno.env.get("DATABASE_URL");
-  if (!dbUrl) {
-    console.error(
-      "bench/pipeline.ts needs PostgreSQL: set BENCH_DATABASE_URL (or TEST_DATABASE_URL), e.g. " +
-        "postgres://postgres:postgres@127.0.0.1:5432/foxeo_test",
-    );
-    Deno.exit(2);
-  }
+  const dbUrl = await benchDatabaseUrl();
   const runs = Number(Deno.env.get("BENCH_RUNS") ?? 3);
 
   console.log("generating (or reusing) the 1 GB recording in bench/.work …");
@@ -182,19 +176,37 @@ async function main() {
   }
 
   /** Deno.copyFile (the kernel copies), and a copy streamed through user space. */
-  async function plainCopyMs(): Promise<{ kernel: number; stream: number }> {
+  async function plainCopyMs(kernelFirst: boolean): Promise<{ kernel: number; stream: number }> {
     const target = `${WORK}/plain-copy.mp4`;
-    let t = performance.now();
-    await Deno.copyFile(rec.path, target);
-    const kernel = performance.now() - t;
-    await Deno.remove(target);
-    t = performance.now();
-    const from = await Deno.open(rec.path);
-    const to = await Deno.open(target, { write: true, create: true, truncate: true });
-    await from.readable.pipeTo(to.writable);
-    const stream = performance.now() - t;
-    await Deno.remove(target);
-    return { kernel, stream };
+    // Each copy starts with no dirty pages left by the previous step (1 GB copies otherwise
+    // measure the kernel's write-back of the one before).
+    const settle = () => new Deno.Command("sync").output().catch(() => {});
+    const kernelCopy = async () => {
+      await settle();
+      const t = performance.now();
+      await Deno.copyFile(rec.path, target);
+      const ms = performance.now() - t;
+      await Deno.remove(target);
+      return ms;
+    };
+    const streamCopy = async () => {
+      await settle();
+      const t = performance.now();
+      const from = await Deno.open(rec.path);
+      const to = await Deno.open(target, { write: true, create: true, truncate: true });
+      await from.readable.pipeTo(to.writable);
+      const ms = performance.now() - t;
+      await Deno.remove(target);
+      return ms;
+    };
+    // Alternated from run to run: the second copy of a pair finds the first one's dirty
+    // pages still being written back.
+    if (kernelFirst) {
+      const kernel = await kernelCopy();
+      return { kernel, stream: await streamCopy() };
+    }
+    const stream = await streamCopy();
+    return { kernel: await kernelCopy(), stream };
   }
 
   // The audio extraction reads through the local storage adapter, as the worker does.
@@ -231,14 +243,19 @@ async function main() {
     const worker: WorkerRun[] = [];
     const copies: { kernel: number; stream: number }[] = [];
     const extraction: Awaited<ReturnType<typeof extractionMs>>[] = [];
+    const defaults: WorkerRun[] = [];
     for (let i = 0; i < runs; i++) {
-      console.log(`run ${i + 1}/${runs}: plain copy, worker process, audio extraction …`);
-      copies.push(await plainCopyMs());
+      console.log(
+        `run ${i + 1}/${runs}: plain copies, worker process (its V8 flags, then V8's ` +
+          `defaults), audio extraction …`,
+      );
+      copies.push(await plainCopyMs(i % 2 === 0));
+      await new Deno.Command("sync").output().catch(() => {});
       worker.push(await workerRun(WORKER_V8_FLAGS));
+      defaults.push(await workerRun(null));
       extraction.push(await extractionMs());
     }
-    console.log("one more worker run with V8's default flags …");
-    const defaults = await workerRun(null);
+    const defaultPeaks = defaults.map((w) => round(w.peakRssMb));
 
     const transferMbps = median(worker.map((w) => w.bytes / MB / (w.transferMs / 1000)));
     const copyMbps = median(copies.map((c) => rec.size / MB / (c.kernel / 1000)));
@@ -257,12 +274,13 @@ async function main() {
         value: round(median(worker.map((w) => w.peakRssMb))),
         unit: "MB",
         label:
-          `worker process peak RSS, webhook row to completed transcript (V8 ${WORKER_V8_FLAGS})`,
+          `worker process peak RSS, webhook row to completed transcript (V8 ${WORKER_V8_FLAGS}), median of ${runs}`,
       },
       pipeline_worker_peak_rss_default_v8: {
-        value: round(defaults.peakRssMb),
+        value: round(median(defaults.map((w) => w.peakRssMb))),
         unit: "MB",
-        label: "worker process peak RSS, same run with V8's default flags (one run)",
+        label: `worker process peak RSS, same run with V8's default flags (as on Supabase Edge ` +
+          `and Deno Deploy), median of ${runs} (${defaultPeaks.join(", ")})`,
       },
       pipeline_transfer_throughput: {
         value: round(transferMbps),

@@ -114,6 +114,44 @@ Deno.test("asymmetric tokens verify against the JWKS, which is fetched once and 
   );
 });
 
+Deno.test("a verified token is kept until it expires, and refused once expired", async () => {
+  let clock = Date.now();
+  const cached = createTokenVerifier({
+    jwtSecret: DEV_DEFAULTS.SUPABASE_JWT_SECRET,
+    now: () => clock,
+  });
+  const u = await operatorUser({ expiresIn: 30 });
+  const first = await cached(u.token);
+  assert.equal(await cached(u.token), first, "the second request reuses the verification");
+  // A forged signature on the same header and payload is still checked, and refused.
+  const [header, payload] = u.token.split(".");
+  const forged = `${header}.${payload}.${"A".repeat(43)}`;
+  await rejectsWith(cached(forged), "unauthorized", /Invalid access token/);
+  clock += 31_000;
+  await rejectsWith(cached(u.token), "unauthorized", /expired/);
+});
+
+Deno.test("verified tokens are trusted for a bounded time and number", async () => {
+  let clock = Date.now();
+  const cached = createTokenVerifier({
+    jwtSecret: DEV_DEFAULTS.SUPABASE_JWT_SECRET,
+    now: () => clock,
+    cacheMs: 1000,
+    cacheEntries: 2,
+  });
+  const [a, b, c] = await Promise.all([operatorUser(), clientUser(), clientUser()]);
+  const pa = await cached(a.token);
+  clock += 1500;
+  const again = await cached(a.token);
+  assert.notEqual(again, pa, "verified again after cacheMs");
+  assert.deepEqual(again, pa);
+  await cached(b.token);
+  await cached(c.token);
+  assert.notEqual(await cached(a.token), again, "the oldest entry made room");
+  const off = createTokenVerifier({ jwtSecret: DEV_DEFAULTS.SUPABASE_JWT_SECRET, cacheEntries: 0 });
+  assert.notEqual(await off(a.token), await off(a.token));
+});
+
 Deno.test("timingSafeEqual compares content and length", () => {
   assert.equal(timingSafeEqual("secret-value", "secret-value"), true);
   assert.equal(timingSafeEqual("secret-value", "secret-valuE"), false);

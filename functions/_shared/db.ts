@@ -51,11 +51,15 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     sql,
     asUser: (principal, fn) =>
       sql.begin(async (tx) => {
-        await tx`select set_config('role', 'authenticated', true),
-                        set_config('request.jwt.claims', ${
+        // Not awaited before `fn`: postgres.js sends it in the same write as fn's first query,
+        // one round trip fewer per user request. Queries on a transaction run in order, and if
+        // this one failed the transaction would be aborted, so nothing runs without the role.
+        const claims = tx`select set_config('role', 'authenticated', true),
+                                 set_config('request.jwt.claims', ${
           JSON.stringify(principal.claims)
-        }, true)`;
-        return await fn(tx);
+        }, true)`.execute();
+        const [, result] = await Promise.all([claims, fn(tx)]);
+        return result;
       }) as Promise<Awaited<ReturnType<typeof fn>>>,
     asService: (fn) => sql.begin((tx) => fn(tx)) as Promise<Awaited<ReturnType<typeof fn>>>,
     end: () => sql.end({ timeout: 5 }),

@@ -12,8 +12,9 @@
 //
 // The V8 flags keep the process small: with --expose-gc the worker returns garbage between
 // chunks, and a 4 MB young generation stops V8 from growing it to 16 MB per semi-space for
-// short-lived buffers. The live heap is ~16 MB; with V8's defaults the same 1 GB run peaks
-// 30-60 MB higher, all of it garbage not yet collected. Tests and the benchmark run it as a
+// short-lived buffers. The live heap is ~16 MB; with V8's defaults (as on Supabase Edge and
+// Deno Deploy, which take no flags) the same 1 GB run peaks about 20 MB higher (~108 MB
+// against ~127 MB in `npm run bench`), garbage not yet collected. Tests and the benchmark run it as a
 // child process (WORKER_V8_FLAGS) to kill it or to measure its memory.
 import { ConfigError, loadConfig } from "../_shared/config.ts";
 import { type JobReport, workerFromServices } from "../_shared/pipeline/worker.ts";

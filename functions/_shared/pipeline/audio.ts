@@ -3,7 +3,8 @@
 // "next position" past the mdat and read by range), the audio track's sample table is turned
 // into compact typed arrays (one Float64 offset, one Float64 time and one Uint32 size per
 // AAC frame: ~20 bytes, instead of the ~200-byte objects mp4box's own sample lists cost,
-// which a two-hour recording could not afford), chunks are planned on frame boundaries and
+// which a two-hour recording could not afford; the tables themselves are read straight from
+// the moov bytes, since mp4box keeps each as a plain array), chunks are planned on frame boundaries and
 // preferably in silences, and each chunk becomes a standalone audio-only `.m4a` (ftyp, moov,
 // mdat; the original sample entry with its decoder configuration is kept as is) that Whisper
 // accepts and ffmpeg decodes.
@@ -117,6 +118,7 @@ export async function readRecordingIndex(
   // else; mp4box then names the next position it needs: past the media data.
   let window = 4 * 1024;
   let indexBytesRead = 0;
+  let slimmed: SlimIndex | null = null;
   const moov = () => (file as unknown as { moov?: Moov }).moov;
   while (!moov()) {
     if (position >= size) {
@@ -142,6 +144,11 @@ export async function readRecordingIndex(
     }
     buffer.fileStart = position;
     indexBytesRead += bytes.length;
+    const slim = slimIndex(new Uint8Array(buffer, 0, bytes.length));
+    if (slim) {
+      slimmed = slim;
+      buffer = MP4BoxBuffer.fromArrayBuffer(slim.bytes.buffer as ArrayBuffer, position);
+    }
     const next = file.appendBuffer(buffer);
     position = typeof next === "number" && next > position ? next : position + bytes.length;
     window = Math.min(window * 4, 16 * 1024 * 1024);
@@ -149,27 +156,67 @@ export async function readRecordingIndex(
   const m = moov()!;
   const traks = m.traks ?? [];
   const audioTrak = traks.find((t) => t.mdia?.hdlr?.handler === "soun");
+  const tables = slimmed?.tables ?? (audioTrak ? tablesOf(audioTrak) : null);
   return {
     durationSeconds: m.mvhd.timescale ? m.mvhd.duration / m.mvhd.timescale : 0,
-    hasVideo: traks.some((t) => t.mdia?.hdlr?.handler === "vide"),
-    audio: audioTrak ? indexAudioTrack(audioTrak, m.mvhd.timescale) : null,
+    hasVideo: slimmed?.hasVideo ?? traks.some((t) => t.mdia?.hdlr?.handler === "vide"),
+    audio: audioTrak && tables ? indexAudioTrack(audioTrak, tables, m.mvhd.timescale) : null,
     indexBytesRead,
   };
 }
 
+/** The sample tables of a track (ISO/IEC 14496-12 §8.6-8.7), as arrays or typed arrays. */
+interface SampleTables {
+  /** stsz: sizes, or one size for every sample. */
+  sampleSize: number;
+  sampleCount: number;
+  sampleSizes: ArrayLike<number>;
+  /** stco or co64. */
+  chunkOffsets: ArrayLike<number>;
+  /** stsc. */
+  firstChunk: ArrayLike<number>;
+  samplesPerChunk: ArrayLike<number>;
+  /** stts. */
+  sampleCounts: ArrayLike<number>;
+  sampleDeltas: ArrayLike<number>;
+}
+
+/** The tables as mp4box parsed them (a moov that did not come in one read). */
+function tablesOf(trak: Trak): SampleTables | null {
+  const stbl = trak.mdia.minf.stbl;
+  const stsz = stbl.stsz;
+  if (!stsz) return null;
+  return {
+    sampleSize: stsz.sample_size,
+    sampleCount: stsz.sample_count ?? stsz.sample_sizes.length,
+    sampleSizes: stsz.sample_sizes,
+    chunkOffsets: (stbl.stco ?? stbl.co64)?.chunk_offsets ?? [],
+    firstChunk: stbl.stsc?.first_chunk ?? [],
+    samplesPerChunk: stbl.stsc?.samples_per_chunk ?? [],
+    sampleCounts: stbl.stts?.sample_counts ?? [],
+    sampleDeltas: stbl.stts?.sample_deltas ?? [],
+  };
+}
+
 /** The ISO BMFF sample-table walk (stsz, stsc, stco/co64, stts), into typed arrays. */
-function indexAudioTrack(trak: Trak, movieTimescale: number): AudioTrack {
+function indexAudioTrack(trak: Trak, tables: SampleTables, movieTimescale: number): AudioTrack {
   const stbl = trak.mdia.minf.stbl;
   const entry = stbl.stsd.entries[0];
-  const stsz = stbl.stsz;
-  if (!entry || !stsz) throw new MediaError("The audio track has no sample description or sizes");
-  const n = stsz.sample_count ?? stsz.sample_sizes.length;
-  const sizes = new Uint32Array(n);
-  if (stsz.sample_size > 0) sizes.fill(stsz.sample_size);
-  else sizes.set(stsz.sample_sizes.slice(0, n));
+  if (!entry) throw new MediaError("The audio track has no sample description or sizes");
+  const n = tables.sampleCount;
+  let sizes: Uint32Array;
+  if (tables.sampleSizes instanceof Uint32Array && tables.sampleSizes.length === n) {
+    sizes = tables.sampleSizes;
+  } else {
+    sizes = new Uint32Array(n);
+    if (tables.sampleSize > 0) sizes.fill(tables.sampleSize);
+    else {
+      const given = tables.sampleSizes;
+      sizes.set(given.length > n ? Array.prototype.slice.call(given, 0, n) : given);
+    }
+  }
 
-  const chunkOffsets = (stbl.stco ?? stbl.co64)?.chunk_offsets ?? [];
-  const { first_chunk: firstChunk, samples_per_chunk: perChunk } = stbl.stsc;
+  const { chunkOffsets, firstChunk, samplesPerChunk: perChunk } = tables;
   const offsets = new Float64Array(n);
   let s = 0;
   for (let run = 0; run < firstChunk.length && s < n; run++) {
@@ -190,7 +237,7 @@ function indexAudioTrack(trak: Trak, movieTimescale: number): AudioTrack {
   let t = 0;
   let i = 0;
   let lastDuration = 0;
-  const { sample_counts: counts, sample_deltas: deltas } = stbl.stts;
+  const { sampleCounts: counts, sampleDeltas: deltas } = tables;
   for (let run = 0; run < counts.length && i < n; run++) {
     for (let k = 0; k < counts[run] && i < n; k++) {
       dts[i++] = t;
@@ -236,6 +283,218 @@ export function sampleTime(track: AudioTrack, i: number): number {
     ? track.dts[i]
     : track.dts[track.sampleCount - 1] + track.lastDuration;
   return Math.max(0, track.zeroSeconds + media / track.timescale);
+}
+
+// ---------------------------------------------------------------------------
+// The moov handed to mp4box
+// ---------------------------------------------------------------------------
+
+/**
+ * mp4box parses every sample table into a plain array, entry by entry: for a 92-minute
+ * recording that is ~25 MB of short-lived heap, built in one synchronous call, so it outlives
+ * the young generation and stays until a full collection, while the tables themselves are
+ * ~3 MB. So when a read holds the whole moov, mp4box is handed a slim copy of it instead: the
+ * movie header and the audio track with its sample description, without any sample table
+ * and without the other tracks. The audio track's tables are read here, straight into typed
+ * arrays. A moov that does not come in one read (or unusual tables) takes mp4box's own path.
+ */
+interface SlimIndex {
+  /** The bytes before the moov in the read, then the slim moov. */
+  bytes: Uint8Array;
+  hasVideo: boolean;
+  /** The audio track's tables; null when there is no audio track. */
+  tables: SampleTables | null;
+}
+
+interface BoxRef {
+  type: string;
+  start: number;
+  end: number;
+  /** Where the box's content starts (after its header). */
+  body: number;
+}
+
+/** Per-sample boxes of a sample table, left out of the slim moov (ISO/IEC 14496-12 §8.6-8.7). */
+const SAMPLE_TABLES = new Set([
+  "stsz",
+  "stz2",
+  "stco",
+  "co64",
+  "stsc",
+  "stts",
+  "ctts",
+  "stss",
+  "sdtp",
+]);
+
+/** The boxes laid end to end in bytes [start, end); stops at the first that does not fit. */
+function boxesIn(view: DataView, start: number, end: number): BoxRef[] {
+  const boxes: BoxRef[] = [];
+  let at = start;
+  while (at + 8 <= end) {
+    let size = view.getUint32(at);
+    let header = 8;
+    if (size === 1) {
+      if (at + 16 > end) break;
+      size = Number(view.getBigUint64(at + 8));
+      header = 16;
+    } else if (size === 0) {
+      size = end - at;
+    }
+    if (size < header || at + size > end) break;
+    const type = String.fromCharCode(
+      view.getUint8(at + 4),
+      view.getUint8(at + 5),
+      view.getUint8(at + 6),
+      view.getUint8(at + 7),
+    );
+    boxes.push({ type, start: at, end: at + size, body: at + header });
+    at += size;
+  }
+  return boxes;
+}
+
+/** A slim index when `bytes` (starting on a box boundary) hold a whole moov; else null. */
+function slimIndex(bytes: Uint8Array): SlimIndex | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const moov = boxesIn(view, 0, bytes.length).find((b) => b.type === "moov");
+  if (!moov) return null;
+  let hasVideo = false;
+  let audio: BoxRef | null = null;
+  for (const b of boxesIn(view, moov.body, moov.end)) {
+    if (b.type !== "trak") continue;
+    const handler = handlerOf(view, b);
+    if (handler === "vide") hasVideo = true;
+    if (handler === "soun" && !audio) audio = b;
+  }
+  let tables: SampleTables | null = null;
+  const parts: Uint8Array[] = [];
+  if (audio) {
+    const path = ["mdia", "minf", "stbl"];
+    const stbl = path.reduce<BoxRef | undefined>(
+      (box, type) => box && boxesIn(view, box.body, box.end).find((b) => b.type === type),
+      audio,
+    );
+    if (!stbl) return null;
+    tables = readSampleTables(view, boxesIn(view, stbl.body, stbl.end));
+    if (!tables) return null;
+    // trak > mdia > minf > stbl, each rebuilt without what is left out below it.
+    const rebuild = (box: BoxRef, depth: number): Uint8Array => {
+      const kept = boxesIn(view, box.body, box.end).flatMap((child) => {
+        if (depth === path.length) return SAMPLE_TABLES.has(child.type) ? [] : [slice(child)];
+        return [child.type === path[depth] ? rebuild(child, depth + 1) : slice(child)];
+      });
+      return boxOf(box.type, kept);
+    };
+    parts.push(rebuild(audio, 0));
+  }
+  const others = boxesIn(view, moov.body, moov.end).filter((b) => b.type !== "trak").map(slice);
+  const slimMoov = boxOf("moov", [...others, ...parts]);
+  const out = new Uint8Array(moov.start + slimMoov.length);
+  out.set(bytes.subarray(0, moov.start));
+  out.set(slimMoov, moov.start);
+  return { bytes: out, hasVideo, tables };
+
+  function slice(b: BoxRef) {
+    return bytes.subarray(b.start, b.end);
+  }
+}
+
+/** The handler type of a trak (mdia > hdlr: version/flags, pre_defined, then the type). */
+function handlerOf(view: DataView, trak: BoxRef): string {
+  const mdia = boxesIn(view, trak.body, trak.end).find((b) => b.type === "mdia");
+  const hdlr = mdia && boxesIn(view, mdia.body, mdia.end).find((b) => b.type === "hdlr");
+  if (!hdlr || hdlr.body + 12 > hdlr.end) return "";
+  const at = hdlr.body + 8;
+  return String.fromCharCode(
+    view.getUint8(at),
+    view.getUint8(at + 1),
+    view.getUint8(at + 2),
+    view.getUint8(at + 3),
+  );
+}
+
+/** A plain box of `type` holding `parts`. */
+function boxOf(type: string, parts: Uint8Array[]): Uint8Array {
+  const size = 8 + parts.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, size);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  let at = 8;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * stsz, stco or co64, stsc and stts (version 0, as mp4box reads them), into typed arrays;
+ * null for other layouts (stz2), which mp4box's path handles.
+ */
+function readSampleTables(view: DataView, stbl: BoxRef[]): SampleTables | null {
+  const find = (type: string) => stbl.find((b) => b.type === type);
+  const stsz = find("stsz");
+  const stco = find("stco") ?? find("co64");
+  const stsc = find("stsc");
+  const stts = find("stts");
+  if (!stsz || !stco || !stsc || !stts) return null;
+  if ([stsz, stco, stsc, stts].some((b) => b.body + 8 > b.end || view.getUint8(b.body) !== 0)) {
+    return null;
+  }
+  const damaged = () => new MediaError("The audio sample table is damaged");
+  /** The entry count after the version and flags, checked against the box's size. */
+  const entries = (box: BoxRef, at: number, bytesPerEntry: number) => {
+    const count = view.getUint32(at);
+    if (at + 4 + count * bytesPerEntry > box.end) throw damaged();
+    return count;
+  };
+
+  const sampleSize = view.getUint32(stsz.body + 4);
+  const sampleCount = sampleSize === 0
+    ? entries(stsz, stsz.body + 8, 4)
+    : view.getUint32(stsz.body + 8);
+  const sampleSizes = new Uint32Array(sampleCount);
+  if (sampleSize > 0) sampleSizes.fill(sampleSize);
+  else {for (let i = 0, at = stsz.body + 12; i < sampleCount; i++, at += 4) {
+      sampleSizes[i] = view.getUint32(at);
+    }}
+
+  const wide = stco.type === "co64";
+  const chunks = entries(stco, stco.body + 4, wide ? 8 : 4);
+  const chunkOffsets = new Float64Array(chunks);
+  for (let i = 0, at = stco.body + 8; i < chunks; i++) {
+    chunkOffsets[i] = wide ? Number(view.getBigUint64(at)) : view.getUint32(at);
+    at += wide ? 8 : 4;
+  }
+
+  const runs = entries(stsc, stsc.body + 4, 12);
+  const firstChunk = new Uint32Array(runs);
+  const samplesPerChunk = new Uint32Array(runs);
+  for (let i = 0, at = stsc.body + 8; i < runs; i++, at += 12) {
+    firstChunk[i] = view.getUint32(at);
+    samplesPerChunk[i] = view.getUint32(at + 4);
+  }
+
+  const timings = entries(stts, stts.body + 4, 8);
+  const sampleCounts = new Uint32Array(timings);
+  const sampleDeltas = new Uint32Array(timings);
+  for (let i = 0, at = stts.body + 8; i < timings; i++, at += 8) {
+    sampleCounts[i] = view.getUint32(at);
+    // A negative delta is read as 1, as mp4box does.
+    const delta = view.getInt32(at + 4);
+    sampleDeltas[i] = delta < 0 ? 1 : delta;
+  }
+  return {
+    sampleSize,
+    sampleCount,
+    sampleSizes,
+    chunkOffsets,
+    firstChunk,
+    samplesPerChunk,
+    sampleCounts,
+    sampleDeltas,
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -434,19 +693,32 @@ export async function buildChunkFile(
   );
   out.set([0x6d, 0x64, 0x61, 0x74], header.length + 4);
 
-  // Contiguous runs of samples: [file offset, byte length, position in `out`].
-  const runs: [number, number, number][] = [];
-  let at = header.length + mdatHeader;
+  // Contiguous runs of samples (one per video frame the audio is interleaved with: ~12 000
+  // in a 10-minute chunk), in typed arrays: file offset, byte length, position in `out`.
+  let runCount = 0;
   for (let k = first; k <= last; k++) {
-    const prev = runs[runs.length - 1];
-    if (prev && prev[0] + prev[1] === track.offsets[k]) prev[1] += track.sizes[k];
-    else runs.push([track.offsets[k], track.sizes[k], at]);
+    if (k === first || track.offsets[k - 1] + track.sizes[k - 1] !== track.offsets[k]) runCount++;
+  }
+  const runOffsets = new Float64Array(runCount);
+  const runLengths = new Uint32Array(runCount);
+  const runPositions = new Uint32Array(runCount);
+  let at = header.length + mdatHeader;
+  for (let k = first, r = -1; k <= last; k++) {
+    if (k === first || track.offsets[k - 1] + track.sizes[k - 1] !== track.offsets[k]) {
+      r++;
+      runOffsets[r] = track.offsets[k];
+      runPositions[r] = at;
+    }
+    runLengths[r] += track.sizes[k];
     at += track.sizes[k];
   }
   let next = 0;
   const worker = async () => {
-    while (next < runs.length) {
-      const [offset, length, position] = runs[next++];
+    while (next < runCount) {
+      const run = next++;
+      const offset = runOffsets[run];
+      const length = runLengths[run];
+      const position = runPositions[run];
       const target = out.subarray(position, position + length);
       const bytes = await read(offset, offset + length, target);
       if (bytes.length !== length) {
@@ -458,7 +730,7 @@ export async function buildChunkFile(
     }
   };
   await Promise.all(
-    Array.from({ length: Math.min(options.concurrency ?? 4, runs.length) }, worker),
+    Array.from({ length: Math.min(options.concurrency ?? 4, runCount) }, worker),
   );
 
   return {

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { createFile, MP4BoxBuffer } from "mp4box";
-import { buildChunkFile, MediaError, planChunks, readRecordingIndex, sampleTime } from "./audio.ts";
+import {
+  type AudioTrack,
+  buildChunkFile,
+  MediaError,
+  planChunks,
+  type ReadRange,
+  readRecordingIndex,
+  sampleTime,
+} from "./audio.ts";
 import { fileReader, FIXTURE, hasFfmpeg, longRecording, probeAndDecode } from "./test_media.ts";
 
 /** Byte ranges of every video sample of a (small) file, from mp4box's own sample lists. */
@@ -31,6 +39,31 @@ Deno.test("the index is read from the moov at the end without reading the media 
   const lastVideoByte = Math.max(...video.map((r) => r[1]));
   assert.ok(reads[1][0] >= lastVideoByte, "the second read starts after the media data");
   assert.equal(reads[1][1], size);
+});
+
+/** A reader that hands back at most `max` bytes per call, so no read ever holds the moov. */
+const inPieces = (read: ReadRange, max: number): ReadRange => (start, end) =>
+  read(start, Math.min(end, start + max));
+
+const comparable = ({ sampleEntry, ...track }: AudioTrack) => ({
+  ...track,
+  sampleEntry: (sampleEntry as { type: string }).type,
+});
+
+Deno.test("the audio tables read from the moov bytes equal mp4box's own", async () => {
+  // A moov read whole is handed to mp4box slimmed (no sample tables, no video track) and its
+  // audio tables are read directly; one that comes in pieces goes through mp4box's tables.
+  const recordings = [{ path: FIXTURE, size: (await Deno.stat(FIXTURE)).size }];
+  if (await hasFfmpeg()) recordings.push(await longRecording(48 * 1024 * 1024));
+  for (const { path, size } of recordings) {
+    const whole = await readRecordingIndex(fileReader(path), size);
+    const pieces = await readRecordingIndex(inPieces(fileReader(path), 1024), size);
+    assert.equal(whole.hasVideo, true);
+    assert.equal(pieces.hasVideo, true);
+    assert.equal(whole.durationSeconds, pieces.durationSeconds);
+    assert.ok(whole.audio && pieces.audio);
+    assert.deepEqual(comparable(whole.audio), comparable(pieces.audio));
+  }
 });
 
 Deno.test("audio chunks hold only audio samples and decode as standalone files", async () => {
