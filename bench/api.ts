@@ -4,7 +4,7 @@
 //   deno run -A bench/api.ts <output.json>
 //
 // Three processes per database: this one (the HTTP client), bench/api_server.ts (the
-// functions exactly as functions/main.ts serves them, with PGlite inside it when that is the
+// functions exactly as functions/serve.ts serves them, with PGlite inside it when that is the
 // database) and the OpenVidu emulator (no added latency). The database holds BENCH_MEETINGS
 // meetings (100 000) over 200 clients; the client user measured belongs to the largest client
 // (3 000 meetings), so a page 50 pages deep exists for it too.

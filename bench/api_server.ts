@@ -1,4 +1,4 @@
-// Bench harness, never deployed: the functions served exactly as functions/main.ts serves
+// Bench harness, never deployed: the functions served exactly as functions/serve.ts serves
 // them (loadConfig → createServices → buildFunctions → Deno.serve on loopback), in a process
 // of their own, plus a control server on a second loopback port that the bench uses to seed
 // the database and to time the same SQL the API runs, directly on the same database, in the
@@ -11,7 +11,7 @@
 import { Hono } from "hono";
 import { loadConfig } from "../functions/_shared/config.ts";
 import { createServices } from "../functions/_shared/services.ts";
-import { buildFunctions } from "../functions/main.ts";
+import { buildFunctions } from "../functions/serve.ts";
 import { decodeCursor, ListQuery } from "../functions/meetings/schemas.ts";
 import { listMeetings } from "../functions/meetings/store.ts";
 

@@ -212,7 +212,7 @@ export interface BenchServer {
 }
 
 /**
- * bench/api_server.ts: the functions served as functions/main.ts serves them, on PGlite
+ * bench/api_server.ts: the functions served as functions/serve.ts serves them, on PGlite
  * (embedded, in the server process, in `workDir`) or on PostgreSQL (`databaseUrl`).
  */
 export function startFunctionsProcess(options: {

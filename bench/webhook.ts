@@ -1,6 +1,6 @@
 // Bench part: the OpenVidu webhook under a burst of 1 000 authenticated events, on PGlite and
 // on PostgreSQL, served over real HTTP on loopback by bench/api_server.ts (the functions as
-// functions/main.ts serves them; the local worker loop off, so only the webhook is measured).
+// functions/serve.ts serves them; the local worker loop off, so only the webhook is measured).
 //
 //   deno run -A bench/webhook.ts <output.json>
 //
