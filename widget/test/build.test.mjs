@@ -138,8 +138,10 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
     const p = await context.newPage();
     const scripts = [];
     const problems = [];
-    p.on("response", async (r) => {
-      if (r.request().resourceType() === "script") scripts.push({ url: r.url(), body: await r.text().catch(() => "") });
+    // Recorded when the response arrives (the body is read later): a module that has run has
+    // been recorded, whatever the order in which bodies finish reading.
+    p.on("response", (r) => {
+      if (r.request().resourceType() === "script") scripts.push({ url: r.url(), body: r.text().catch(() => "") });
     });
     p.on("dialog", (d) => {
       problems.push(`dialog: ${d.message()}`);
@@ -154,7 +156,10 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
     return { p, scripts, problems, close: () => context.close() };
   }
 
-  const fetched = (scripts, re) => scripts.filter((s) => re.test(s.body)).map((s) => s.url);
+  const fetched = async (scripts, re) => {
+    const bodies = await Promise.all(scripts.map((s) => s.body));
+    return scripts.filter((_, i) => re.test(bodies[i])).map((s) => s.url);
+  };
 
   it("renders from one script tag without fetching openvidu-browser or supabase-js", async () => {
     const t = fake.createTenant({ meetings: 30 });
@@ -165,8 +170,8 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
       also: "meeting-list.js", // a second registration path on the same page: must be harmless
     });
     await p.waitForFunction(() => document.getElementById("el").shadowRoot?.querySelectorAll("[part=meeting]").length === 20);
-    assert.deepEqual(fetched(scripts, OPENVIDU), []);
-    assert.deepEqual(fetched(scripts, SUPABASE), []);
+    assert.deepEqual(await fetched(scripts, OPENVIDU), []);
+    assert.deepEqual(await fetched(scripts, SUPABASE), []);
     assert.deepEqual(await p.evaluate(() => ["foxeo-meeting-list", "foxeo-meeting-room", "foxeo-recording-player"].map((t) => !!customElements.get(t))), [true, true, true]);
     assert.deepEqual(problems, []);
     await close();
@@ -188,13 +193,13 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
 
   it("fetches openvidu-browser only on join; an unreachable video server fails fast and clearly", async () => {
     const { p, scripts, problems, close, join } = await roomPage(`ws://127.0.0.1:${closedPort}`, 10);
-    assert.deepEqual(fetched(scripts, OPENVIDU), [], "not before joining");
+    assert.deepEqual(await fetched(scripts, OPENVIDU), [], "not before joining");
     const started = Date.now();
     await join.click();
     const error = p.locator("foxeo-meeting-room [part=error]");
     await error.waitFor({ timeout: 10_000 });
     const took = Date.now() - started;
-    assert.equal(fetched(scripts, OPENVIDU).length, 1, "fetched on join");
+    assert.equal((await fetched(scripts, OPENVIDU)).length, 1, "fetched on join");
     assert.match(await error.textContent(), /Impossible de rejoindre la réunion\.\s+La connexion à la réunion n’a pas pu s’établir\./);
     const events = await p.evaluate(() => window.events);
     assert.equal(events.at(-1).code, "connection-failed");
@@ -216,7 +221,7 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
     assert.ok(took >= 1400 && took < 6000, `gave up after ${took} ms`);
     assert.match(await error.textContent(), /n’a pas répondu en 1,5 secondes/);
     assert.equal((await p.evaluate(() => window.events)).at(-1).code, "timeout");
-    assert.equal(fetched(scripts, OPENVIDU).length, 1);
+    assert.equal((await fetched(scripts, OPENVIDU)).length, 1);
     assert.deepEqual(problems, []);
     await close();
   });
@@ -238,8 +243,8 @@ describe("the build in Chromium", { skip: !findChromium() && "no Chromium" }, ()
       attrs: JSON.stringify({ "functions-url": t.functionsUrl, "supabase-url": "https://abcdefgh.supabase.co", "supabase-key": "anon" }),
     }, { localStorage: { "sb-abcdefgh-auth-token": JSON.stringify(session) } });
     await p.waitForFunction(() => document.getElementById("el").shadowRoot?.querySelector("[part=list]"));
-    assert.equal(fetched(scripts, SUPABASE).length, 1);
-    assert.deepEqual(fetched(scripts, OPENVIDU), []);
+    assert.equal((await fetched(scripts, SUPABASE)).length, 1);
+    assert.deepEqual(await fetched(scripts, OPENVIDU), []);
     assert.deepEqual(problems, []);
     await close();
   });
