@@ -183,10 +183,11 @@ function transcribe(
 ): { text: string; segments: EmulatedSegment[] } {
   const english = language === "en";
   const segments: EmulatedSegment[] = [];
-  const count = Math.max(1, Math.ceil(duration / segmentSeconds));
+  // A remainder under a second joins the last segment, as Whisper never ends on a sliver.
+  const count = Math.max(1, Math.ceil(Math.max(0, duration - 1) / segmentSeconds));
   for (let i = 0; i < count; i++) {
     const start = Math.round(i * segmentSeconds * 100) / 100;
-    const end = Math.round(Math.min(duration, (i + 1) * segmentSeconds) * 100) / 100;
+    const end = Math.round((i === count - 1 ? duration : (i + 1) * segmentSeconds) * 100) / 100;
     const text = english
       ? ` [Emulated transcription] ${fileName}, ${clock(start)}–${clock(end)} of ${
         clock(duration)

@@ -49,6 +49,12 @@ Deno.test("the OpenAI emulator says it is one and answers every response format"
     const v = verbose.json();
     assert.equal(v.language, "english");
     assert.match(v.text, /\[Emulated transcription\]/);
+    // 24 s of audio: three segments, the last ending with the audio, none shorter than 1 s.
+    assert.deepEqual(
+      v.segments.map((s: { start: number }) => s.start),
+      [0, 8, 16],
+    );
+    assert.ok(v.segments.at(-1).end >= 24 && v.segments.at(-1).end < 25);
     assert.deepEqual(Object.keys(v.segments[0]).sort(), [
       "avg_logprob",
       "compression_ratio",
