@@ -23,6 +23,7 @@ import { clientUser, operatorUser, type TestUser } from "../functions/_shared/te
 import { migrate } from "../supabase/migrate.ts";
 import {
   backendPids,
+  benchBackends,
   benchDatabaseUrl,
   type BenchServer,
   control,
@@ -30,7 +31,7 @@ import {
   median,
   outputPath,
   percentile,
-  type Results,
+  resultsRecorder,
   round,
   startEmulatorProcess,
   startFunctionsProcess,
@@ -50,16 +51,9 @@ const TOKEN_SEQUENTIAL = 400;
 const TOKEN_PER_CLIENT = 40;
 const OPENVIDU_SECRET = "bench-openvidu-secret";
 const sections = (Deno.env.get("BENCH_API_SECTIONS") ?? "list,tokens").split(",");
-const backends = (Deno.env.get("BENCH_API_BACKENDS") ?? "pglite,postgres").split(",")
-  .map((b) => b.trim()).filter(Boolean) as ("pglite" | "postgres")[];
+const backends = benchBackends("BENCH_API_BACKENDS");
 
-const results: Results = {};
-const put = (
-  key: string,
-  value: number,
-  unit: Results[string]["unit"],
-  label: string,
-) => (results[key] = { value, unit, label });
+const { results, put } = resultsRecorder();
 
 interface Answer {
   status: number;

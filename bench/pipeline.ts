@@ -14,20 +14,16 @@
 //   kernel does, and a copy streamed through user space);
 // - the audio extraction alone (index + every chunk file) in this process;
 // - the bytes sent to the transcription API, next to the size of the audio track.
-import { startOpenAIEmulator } from "../demo/emulators/openai/mod.ts";
-import { startOpenViduEmulator } from "../demo/emulators/openvidu/mod.ts";
 import { makeLargeRecording } from "../demo/fixtures/make_large_recording.ts";
-import { createOpenViduClient } from "../functions/_shared/adapters/openvidu.ts";
 import { createLocalStorage } from "../functions/_shared/adapters/storage_local.ts";
 import { createDatabase } from "../functions/_shared/db.ts";
-import { memoryLogger } from "../functions/_shared/log.ts";
 import {
   buildChunkFile,
   planChunks,
   readRecordingIndex,
 } from "../functions/_shared/pipeline/audio.ts";
+import { sampleRss, startRecordingStack } from "../functions/_shared/pipeline/test_stack.ts";
 import type { JobReport } from "../functions/_shared/pipeline/worker.ts";
-import { createWebhookApp } from "../functions/openvidu-webhook/app.ts";
 import { WORKER_V8_FLAGS } from "../functions/transcribe-recording/worker_cli.ts";
 import { migrate } from "../supabase/migrate.ts";
 import { benchDatabaseUrl } from "./support.ts";
@@ -77,37 +73,20 @@ async function main() {
 
   const db = createDatabase(dbUrl, { max: 4 });
   await migrate(db.sql);
-  const webhook = createWebhookApp({
-    db,
-    logger: memoryLogger(),
-    webhookSecret: WEBHOOK_SECRET,
-    defaultLanguage: "fr",
-  });
-  const hooks = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, webhook.fetch);
-  const openvidu = await startOpenViduEmulator({
-    secret: OPENVIDU_SECRET,
+  const stack = await startRecordingStack(db, {
     recordingFile: rec.path,
-    webhookUrl: `http://127.0.0.1:${hooks.addr.port}/openvidu-webhook`,
-    webhookHeaders: [`Authorization: Bearer ${WEBHOOK_SECRET}`],
-    log: () => {},
+    openviduSecret: OPENVIDU_SECRET,
+    webhookSecret: WEBHOOK_SECRET,
+    openaiKey: OPENAI_KEY,
   });
-  const openai = await startOpenAIEmulator({ apiKey: OPENAI_KEY });
-  const client = createOpenViduClient({ url: openvidu.url, secret: OPENVIDU_SECRET });
+  const { openvidu, openai } = stack;
 
   /** A meeting recorded on the emulator; its `ready` webhook stores the recording row. */
   async function recordedMeeting(): Promise<string> {
     const [m] = await db.sql`
       insert into visio.meetings (title, client_id, created_by)
       values ('Benchmark', ${crypto.randomUUID()}, ${crypto.randomUUID()}) returning id`;
-    const session = `visio-${m.id}`;
-    await client.createSession(session, { recordingMode: "MANUAL" });
-    await openvidu.join(session, { publish: true });
-    const r = await client.startRecording(session, { outputMode: "COMPOSED" });
-    await client.stopRecording(r.id);
-    await openvidu.webhooksIdle();
-    const [row] = await db.sql`select id from visio.meeting_recordings where meeting_id = ${m.id}`;
-    if (!row) throw new Error("the webhook did not store the recording");
-    return row.id as string;
+    return await stack.record(m.id);
   }
 
   async function workerRun(v8Flags: string | null): Promise<WorkerRun> {
@@ -142,14 +121,8 @@ async function main() {
         stdout: "piped",
         stderr: "piped",
       }).spawn();
-      let peakKb = 0;
-      const sampler = setInterval(() => {
-        try {
-          const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
-          peakKb = Math.max(peakKb, Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0));
-        } catch { /* exited */ }
-      }, 20);
-      const result = await child.output().finally(() => clearInterval(sampler));
+      const rss = sampleRss(child.pid);
+      const result = await child.output().finally(() => rss.stop());
       const stdout = new TextDecoder().decode(result.stdout).trim().split("\n");
       if (!result.success) {
         throw new Error(`worker failed: ${new TextDecoder().decode(result.stderr).slice(-1500)}`);
@@ -162,7 +135,7 @@ async function main() {
         summary.jobs.reduce((n, j) => n + j[k], 0);
       const sent = openai.requests.slice(requestsBefore);
       return {
-        peakRssMb: Math.max(peakKb, summary.peak_rss_kb ?? 0) / 1024,
+        peakRssMb: Math.max(rss.peakKb(), summary.peak_rss_kb ?? 0) / 1024,
         transferMs: sum("transfer_ms"),
         transcriptionMs: sum("transcription_ms"),
         bytes: sum("bytes_transferred"),
@@ -353,9 +326,7 @@ async function main() {
       );
     }
   } finally {
-    await openai.close();
-    await openvidu.close();
-    await hooks.shutdown();
+    await stack.close();
     await db.end();
     await Deno.remove(storageDir, { recursive: true });
   }

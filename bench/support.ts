@@ -29,6 +29,24 @@ export function outputPath(usage: string): string {
   return out;
 }
 
+/** A part's figures, and `put` to record one. */
+export function resultsRecorder() {
+  const results: Results = {};
+  const put = (
+    key: string,
+    value: number,
+    unit: Unit,
+    label: string,
+  ) => (results[key] = { value, unit, label });
+  return { results, put };
+}
+
+/** The backends a part runs on, from `variable` (comma-separated; default both). */
+export function benchBackends(variable: string): ("pglite" | "postgres")[] {
+  return (Deno.env.get(variable) ?? "pglite,postgres").split(",")
+    .map((b) => b.trim()).filter(Boolean) as ("pglite" | "postgres")[];
+}
+
 export async function writeResults(out: string, title: string, results: Results) {
   await Deno.writeTextFile(out, JSON.stringify(results, null, 2) + "\n");
   console.log(`\n${title}`);

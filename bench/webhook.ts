@@ -15,13 +15,14 @@ import { createDatabase } from "../functions/_shared/db.ts";
 import { operatorUser } from "../functions/_shared/testing.ts";
 import { migrate } from "../supabase/migrate.ts";
 import {
+  benchBackends,
   benchDatabaseUrl,
   type BenchServer,
   control,
   median,
   outputPath,
   percentile,
-  type Results,
+  resultsRecorder,
   round,
   startFunctionsProcess,
   WORK,
@@ -33,16 +34,9 @@ const WEBHOOK_SECRET = "bench-webhook-secret-0123456789";
 const BURST = 1_000;
 const MEETINGS = 100;
 const CONCURRENT_SENDERS = 20;
-const backends = (Deno.env.get("BENCH_WEBHOOK_BACKENDS") ?? "pglite,postgres").split(",")
-  .map((b) => b.trim()).filter(Boolean) as ("pglite" | "postgres")[];
+const backends = benchBackends("BENCH_WEBHOOK_BACKENDS");
 
-const results: Results = {};
-const put = (
-  key: string,
-  value: number,
-  unit: Results[string]["unit"],
-  label: string,
-) => (results[key] = { value, unit, label });
+const { results, put } = resultsRecorder();
 
 type Event = Record<string, unknown>;
 

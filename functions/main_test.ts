@@ -30,6 +30,54 @@ Object.defineProperty(Deno, "serve", { value: recordedServe, configurable: true 
   return path;
 }
 
+/** functions/main.ts as its own process in `cwd`, with only `env` and the call recorder. */
+async function entryCommand(cwd: string, env: Record<string, string>): Promise<Deno.Command> {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--config",
+      `${ROOT}deno.json`,
+      "--preload",
+      await recorderPreload(cwd),
+      `${ROOT}functions/main.ts`,
+    ],
+    cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+/** The entry serving: what it printed so far, its start, and its stop with a signal. */
+async function serveEntry(cwd: string, env: Record<string, string>) {
+  const child = (await entryCommand(cwd, env)).spawn();
+  let output = "";
+  const drained = Promise.all(
+    [child.stdout, child.stderr].map((s) =>
+      s.pipeThrough(new TextDecoderStream()).pipeTo(
+        new WritableStream({ write: (chunk) => void (output += chunk) }),
+      )
+    ),
+  );
+  return {
+    output: () => output,
+    started: (timeoutMs: number) =>
+      eventually(() => output.includes("Foxeo Visio functions:"), {
+        timeoutMs,
+        intervalMs: 100,
+        what: `the functions to start (output so far: ${output.slice(-500)})`,
+      }),
+    async stop(signal: Deno.Signal): Promise<Deno.CommandStatus> {
+      child.kill(signal);
+      const status = await child.status;
+      await drained.catch(() => {});
+      return status;
+    },
+  };
+}
+
 Deno.test({
   name: "the served functions answer under /functions/v1/meetings against OpenVidu",
   sanitizeResources: false,
@@ -39,43 +87,21 @@ Deno.test({
     const emulator = await startOpenViduEmulator({ secret, log: () => {} });
     const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
     const port = freePort();
-    const preload = await recorderPreload(cwd);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${ROOT}deno.json`,
-        "--preload",
-        preload,
-        `${ROOT}functions/main.ts`,
-      ],
-      cwd,
-      env: { PORT: String(port), OPENVIDU_URL: emulator.url, OPENVIDU_SECRET: secret },
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let output = "";
-    const drain = (stream: ReadableStream<Uint8Array<ArrayBuffer>>) =>
-      stream.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (chunk) => void (output += chunk) }),
-      );
-    const drained = Promise.all([drain(child.stdout), drain(child.stderr)]);
+    const entry = await serveEntry(cwd, {
+      PORT: String(port),
+      OPENVIDU_URL: emulator.url,
+      OPENVIDU_SECRET: secret,
+    });
     const base = `http://127.0.0.1:${port}/functions/v1`;
     try {
-      await eventually(() => output.includes("Foxeo Visio functions:"), {
-        timeoutMs: 90_000,
-        intervalMs: 100,
-        what: `the functions to start (output so far: ${output.slice(-500)})`,
-      });
-      assert.match(output, new RegExp(`${base}/meetings`));
-      const calls = output.split("\n").filter((l) => l.startsWith("[recorded]"));
+      await entry.started(90_000);
+      assert.match(entry.output(), new RegExp(`${base}/meetings`));
+      const calls = entry.output().split("\n").filter((l) => l.startsWith("[recorded]"));
       assert.deepEqual(calls, [
         "[recorded] cron foxeo-visio transcribe-recording | * * * * *",
         "[recorded] serve",
       ], "the worker cron is registered once, before the server starts");
-      assert.match(output, /OpenVidu at http:\/\/127\.0\.0\.1:\d+/);
+      assert.match(entry.output(), /OpenVidu at http:\/\/127\.0\.0\.1:\d+/);
 
       const operator = await operatorUser();
       const alice = await clientUser();
@@ -116,13 +142,12 @@ Deno.test({
       await preflight.body?.cancel();
       assert.equal(preflight.status, 204);
     } finally {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await drained.catch(() => {});
+      const status = await entry.stop("SIGTERM");
       await emulator.close();
       await Deno.remove(cwd, { recursive: true }).catch(() => {});
-      assert.equal(status.code, 0, `exit code; output:\n${output.slice(-2000)}`);
+      assert.equal(status.code, 0, `exit code; output:\n${entry.output().slice(-2000)}`);
     }
+    const output = entry.output();
     assert.ok(output.includes('"path":"/meetings/'), "the access log was written");
     assert.ok(!output.includes(secret), "OPENVIDU_SECRET in the process output");
     assert.ok(!output.includes(btoa(`OPENVIDUAPP:${secret}`)));
@@ -132,20 +157,10 @@ Deno.test({
 Deno.test("deployed with missing settings, the entry registers the worker cron and then exits listing every missing key", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "foxeo-functions-" });
   try {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${ROOT}deno.json`,
-        "--preload",
-        await recorderPreload(cwd),
-        `${ROOT}functions/main.ts`,
-      ],
-      cwd,
-      env: { DENO_DEPLOYMENT_ID: "test-deployment", PATH: Deno.env.get("PATH") ?? "" },
-      clearEnv: true,
-    }).output();
+    const out = await (await entryCommand(cwd, {
+      DENO_DEPLOYMENT_ID: "test-deployment",
+      PATH: Deno.env.get("PATH") ?? "",
+    })).output();
     const stdout = new TextDecoder().decode(out.stdout);
     const stderr = new TextDecoder().decode(out.stderr);
     assert.equal(out.code, 1, stderr);
@@ -179,51 +194,24 @@ Deno.test({
     const openvidu = await startOpenViduEmulator({ secret: "deploy-ov-secret", log: () => {} });
     const cwd = await Deno.makeTempDir({ prefix: "foxeo-deploy-" });
     const port = freePort();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "--config",
-        `${ROOT}deno.json`,
-        "--preload",
-        await recorderPreload(cwd),
-        `${ROOT}functions/main.ts`,
-      ],
-      cwd,
-      clearEnv: true,
-      env: {
-        PATH: Deno.env.get("PATH") ?? "",
-        DENO_DEPLOYMENT_ID: "test-deployment",
-        PORT: String(port),
-        DATABASE_URL: TEST_DATABASE_URL!,
-        SUPABASE_URL: storage.url,
-        SUPABASE_SERVICE_ROLE_KEY: serviceKey,
-        SUPABASE_JWT_SECRET: jwtSecret,
-        OPENVIDU_URL: openvidu.url,
-        OPENVIDU_SECRET: "deploy-ov-secret",
-        OPENVIDU_WEBHOOK_SECRET: "deploy-webhook-secret-0123456789",
-        OPENAI_API_KEY: "sk-deploy-test",
-        OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
-      },
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let output = "";
-    const drained = Promise.all(
-      [child.stdout, child.stderr].map((s) =>
-        s.pipeThrough(new TextDecoderStream()).pipeTo(
-          new WritableStream({ write: (chunk) => void (output += chunk) }),
-        )
-      ),
-    );
+    const entry = await serveEntry(cwd, {
+      PATH: Deno.env.get("PATH") ?? "",
+      DENO_DEPLOYMENT_ID: "test-deployment",
+      PORT: String(port),
+      DATABASE_URL: TEST_DATABASE_URL!,
+      SUPABASE_URL: storage.url,
+      SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+      SUPABASE_JWT_SECRET: jwtSecret,
+      OPENVIDU_URL: openvidu.url,
+      OPENVIDU_SECRET: "deploy-ov-secret",
+      OPENVIDU_WEBHOOK_SECRET: "deploy-webhook-secret-0123456789",
+      OPENAI_API_KEY: "sk-deploy-test",
+      OPENAI_BASE_URL: "http://127.0.0.1:9/v1",
+    });
     const base = `http://127.0.0.1:${port}/functions/v1`;
     try {
-      await eventually(() => output.includes("Foxeo Visio functions:"), {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        what: `the functions to start (output so far: ${output.slice(-500)})`,
-      });
-      assert.match(output, /database: PostgreSQL \(DATABASE_URL\)/);
+      await entry.started(60_000);
+      assert.match(entry.output(), /database: PostgreSQL \(DATABASE_URL\)/);
       assert.ok(!existsSync(`${cwd}/.data`), "no local database or storage when deployed");
       const operator = await operatorUser({ secret: jwtSecret });
       const created = await fetch(`${base}/meetings`, {
@@ -250,18 +238,16 @@ Deno.test({
       // Local signed links are not served: storage is Supabase's.
       assert.equal((await fetch(`http://127.0.0.1:${port}/storage/v1/object/sign/x`)).status, 404);
       assert.deepEqual(
-        output.split("\n").filter((l) => l.startsWith("[recorded] cron")),
+        entry.output().split("\n").filter((l) => l.startsWith("[recorded] cron")),
         ["[recorded] cron foxeo-visio transcribe-recording | * * * * *"],
       );
     } finally {
-      child.kill("SIGINT");
-      const status = await child.status;
-      await drained.catch(() => {});
+      const status = await entry.stop("SIGINT");
       await openvidu.close();
       await storage.close();
       await db.end();
       await Deno.remove(cwd, { recursive: true }).catch(() => {});
-      assert.equal(status.code, 0, `exit code; output:\n${output.slice(-2000)}`);
+      assert.equal(status.code, 0, `exit code; output:\n${entry.output().slice(-2000)}`);
     }
   },
 });

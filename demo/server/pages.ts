@@ -27,6 +27,20 @@ function jsonScript(id: string, value: unknown): Html {
   }</script>`;
 }
 
+/** The <head> of a page run by one of the demo's scripts, with the config it reads. */
+function demoHead(title: string, config: Record<string, unknown>, script: string): Html {
+  return html`
+    <head>
+      <meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+      <title>${title}</title>
+      <link rel="stylesheet" href="/assets/demo.css">
+      ${jsonScript("demo-config", config)}
+      <script type="module" src="${script}"></script>
+    </head>
+  `;
+}
+
 function pageConfig(stack: StackInfo, identity: Identity | null, extra: Record<string, unknown>) {
   return {
     functionsUrl: stack.functionsUrl,
@@ -77,16 +91,11 @@ function foxeoShell(options: {
   return html`
     <!doctype html>
     <html lang="fr">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>${options.title} · Foxeo ${identity.role === "operator"
-        ? "Hub"
-        : identity.space}</title>
-      <link rel="stylesheet" href="/assets/demo.css">
-      ${jsonScript("demo-config", options.config)}
-      <script type="module" src="/assets/host.js"></script>
-      </head>
+      ${demoHead(
+        `${options.title} · Foxeo ${identity.role === "operator" ? "Hub" : identity.space}`,
+        options.config,
+        "/assets/host.js",
+      )}
       <body class="foxeo space-${identity.role}">
         <a class="skip" href="#main">Aller au contenu</a>
         <aside class="sidebar" aria-label="Navigation Foxeo">
@@ -232,14 +241,11 @@ export function homePage(stack: StackInfo, identity: Identity | null, next: stri
   return html`
     <!doctype html>
     <html lang="fr">
-      <head>
-      <meta charset="utf-8">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <title>Foxeo Visio · démo locale</title>
-      <link rel="stylesheet" href="/assets/demo.css">
-      ${jsonScript("demo-config", pageConfig(stack, identity, { page: "home", next }))}
-      <script type="module" src="/assets/home.js"></script>
-      </head>
+      ${demoHead(
+        "Foxeo Visio · démo locale",
+        pageConfig(stack, identity, { page: "home", next }),
+        "/assets/home.js",
+      )}
       <body class="qa-home">
         <main id="main">
         <header class="qa-header">

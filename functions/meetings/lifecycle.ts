@@ -57,10 +57,38 @@ export async function visibleMeeting(
   return meeting;
 }
 
-function requireOperator(principal: Principal, verb: string) {
+/** The meeting the operator is about to `verb`: visible, operator only, and still `from`. */
+async function meetingToMove(
+  db: Database,
+  principal: Principal,
+  id: string,
+  verb: string,
+  from: MeetingStatus,
+): Promise<MeetingRow> {
+  const meeting = await visibleMeeting(db, principal, id);
   if (principal.role !== "operator") {
     throw new AppError("forbidden", `Only the operator can ${verb} a meeting`);
   }
+  if (meeting.status !== from) throw invalidState(verb, meeting);
+  return meeting;
+}
+
+/**
+ * from → to for a meeting that needs no OpenVidu call first, as a compare-and-set: when
+ * someone else moved it meanwhile, invalid_state names the status it has now.
+ */
+async function moveOrExplain(
+  db: Database,
+  principal: Principal,
+  id: string,
+  verb: string,
+  from: MeetingStatus,
+  to: MeetingStatus,
+): Promise<MeetingRow> {
+  await meetingToMove(db, principal, id, verb, from);
+  const moved = await db.asUser(principal, (tx) => moveMeeting(tx, id, from, to));
+  if (!moved) throw invalidState(verb, await visibleMeeting(db, principal, id));
+  return moved;
 }
 
 /** Rephrase an OpenVidu failure for this meeting, keeping its status and retry hint. */
@@ -80,9 +108,7 @@ export async function startMeeting(
   id: string,
   log: Logger,
 ): Promise<MeetingRow> {
-  const meeting = await visibleMeeting(deps.db, principal, id);
-  requireOperator(principal, "start");
-  if (meeting.status !== "scheduled") throw invalidState("start", meeting);
+  const meeting = await meetingToMove(deps.db, principal, id, "start", "scheduled");
 
   const sessionId = openviduSessionId(meeting.id);
   try {
@@ -176,14 +202,7 @@ export async function endMeeting(
   id: string,
   log: Logger,
 ): Promise<MeetingRow> {
-  const meeting = await visibleMeeting(deps.db, principal, id);
-  requireOperator(principal, "end");
-  if (meeting.status !== "in_progress") throw invalidState("end", meeting);
-  const ended = await deps.db.asUser(
-    principal,
-    (tx) => moveMeeting(tx, id, "in_progress", "completed"),
-  );
-  if (!ended) throw invalidState("end", await visibleMeeting(deps.db, principal, id));
+  const ended = await moveOrExplain(deps.db, principal, id, "end", "in_progress", "completed");
   const sessionId = ended.openvidu_session_id ?? openviduSessionId(id);
   log.info("meeting ended", {
     meeting_id: id,
@@ -231,14 +250,7 @@ export async function cancelMeeting(
   id: string,
   log: Logger,
 ): Promise<MeetingRow> {
-  const meeting = await visibleMeeting(deps.db, principal, id);
-  requireOperator(principal, "cancel");
-  if (meeting.status !== "scheduled") throw invalidState("cancel", meeting);
-  const cancelled = await deps.db.asUser(
-    principal,
-    (tx) => moveMeeting(tx, id, "scheduled", "cancelled"),
-  );
-  if (!cancelled) throw invalidState("cancel", await visibleMeeting(deps.db, principal, id));
+  const cancelled = await moveOrExplain(deps.db, principal, id, "cancel", "scheduled", "cancelled");
   log.info("meeting cancelled", { meeting_id: id });
   return cancelled;
 }

@@ -5,7 +5,6 @@
 // 1 GB run (also measured by `npm run bench`).
 import assert from "node:assert/strict";
 import { startOpenAIEmulator } from "../../demo/emulators/openai/mod.ts";
-import { startOpenViduEmulator } from "../../demo/emulators/openvidu/mod.ts";
 import { fileStream, parseRange } from "../../demo/emulators/openvidu/files.ts";
 import { createOpenViduClient } from "../_shared/adapters/openvidu.ts";
 import { createLocalStorage } from "../_shared/adapters/storage_local.ts";
@@ -14,6 +13,7 @@ import type { Database } from "../_shared/db.ts";
 import { memoryLogger } from "../_shared/log.ts";
 import { readRecordingIndex } from "../_shared/pipeline/audio.ts";
 import { fileReader, hasFfmpeg, longRecording } from "../_shared/pipeline/test_media.ts";
+import { sampleRss, startRecordingStack } from "../_shared/pipeline/test_stack.ts";
 import {
   insertMeeting,
   insertRecording,
@@ -22,7 +22,6 @@ import {
 } from "../_shared/pipeline/test_support.ts";
 import { createWorker, type JobReport } from "../_shared/pipeline/worker.ts";
 import { eventually, testBackend } from "../_shared/testing.ts";
-import { createWebhookApp } from "../openvidu-webhook/app.ts";
 import { WORKER_V8_FLAGS } from "./worker_cli.ts";
 
 const PG = Deno.env.get("TEST_DATABASE_URL");
@@ -55,18 +54,11 @@ function spawnWorker(env: Record<string, string>, args: string[]): Child {
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      const status = Deno.readTextFileSync(`/proc/${process.pid}/status`);
-      const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-      if (kb > peak) peak = kb;
-    } catch { /* exited */ }
-  }, 20);
-  const output = process.output().finally(() => clearInterval(sampler));
+  const rss = sampleRss(process.pid);
+  const output = process.output().finally(() => rss.stop());
   return {
     process,
-    peakSampledKb: () => peak,
+    peakSampledKb: rss.peakKb,
     result: async () => {
       const o = await output;
       return {
@@ -220,39 +212,21 @@ for (const [label, bytes] of [["256 MB", 256 * 1024 * 1024], ["1 GB", 1024 ** 3]
         })
         : await longRecording(bytes);
       const dir = await Deno.makeTempDir({ prefix: "foxeo-rss-" });
-      const webhook = createWebhookApp({
-        db,
-        logger: memoryLogger(),
-        webhookSecret: WEBHOOK_SECRET,
-        defaultLanguage: "fr",
-      });
-      const hooks = Deno.serve(
-        { hostname: "127.0.0.1", port: 0, onListen: () => {} },
-        webhook.fetch,
-      );
-      const openvidu = await startOpenViduEmulator({
-        secret: OPENVIDU_SECRET,
+      const stack = await startRecordingStack(db, {
         recordingFile: rec.path,
-        webhookUrl: `http://127.0.0.1:${hooks.addr.port}/openvidu-webhook`,
-        webhookHeaders: [`Authorization: Bearer ${WEBHOOK_SECRET}`],
-        log: () => {},
+        openviduSecret: OPENVIDU_SECRET,
+        webhookSecret: WEBHOOK_SECRET,
+        openaiKey: OPENAI_KEY,
       });
-      const openai = await startOpenAIEmulator({ apiKey: OPENAI_KEY });
+      const { openvidu, openai } = stack;
       try {
         // A recorded meeting: session, a publisher, a REST start and stop → `ready` webhook.
-        const meeting = await insertMeeting(db);
-        const client = createOpenViduClient({ url: openvidu.url, secret: OPENVIDU_SECRET });
-        const session = `visio-${meeting}`;
-        await client.createSession(session, { recordingMode: "MANUAL" });
-        await openvidu.join(session, { publish: true });
-        const started = await client.startRecording(session, { outputMode: "COMPOSED" });
-        await client.stopRecording(started.id);
-        await openvidu.webhooksIdle();
-        const [row] = await db
-          .sql`select id from visio.meeting_recordings where meeting_id = ${meeting}`;
-        assert.ok(row, "the webhook stored the recording");
+        const recordingId = await stack.record(await insertMeeting(db));
 
-        const child = spawnWorker(workerEnv(dir, openvidu.url, openai.url), ["--until", row.id]);
+        const child = spawnWorker(
+          workerEnv(dir, openvidu.url, openai.url),
+          ["--until", recordingId],
+        );
         const exit = await child.result();
         assert.equal(exit.code, 0, exit.stderr.slice(-2000));
         const summary = JSON.parse(exit.stdout.trim().split("\n").at(-1)!) as {
@@ -264,7 +238,7 @@ for (const [label, bytes] of [["256 MB", 256 * 1024 * 1024], ["1 GB", 1024 ** 3]
         console.log(`worker peak RSS for ${label}: ${peakMb.toFixed(1)} MB`);
         assert.ok(peakMb < 150, `peak RSS ${peakMb.toFixed(1)} MB`);
 
-        const done = await recordingRow(db, row.id);
+        const done = await recordingRow(db, recordingId);
         assert.equal(done.status, "ready");
         assert.equal(done.transcription_status, "completed");
         assert.equal(done.size_bytes, rec.size);
@@ -275,9 +249,7 @@ for (const [label, bytes] of [["256 MB", 256 * 1024 * 1024], ["1 GB", 1024 ** 3]
         assert.ok(openai.requests.every((r) => r.fileBytes < 25 * 1024 * 1024));
         assert.ok(sent >= audio && sent < audio * 1.05, `sent ${sent} for ${audio} bytes of audio`);
       } finally {
-        await openai.close();
-        await openvidu.close();
-        await hooks.shutdown();
+        await stack.close();
         await Deno.remove(dir, { recursive: true });
       }
     },

@@ -9,6 +9,7 @@
 // or a request that never gets an answer. Never part of a deployment.
 import { Hono } from "hono";
 import { createFile, MP4BoxBuffer } from "mp4box";
+import { ffprobeJson, hasFfprobe } from "../ffprobe.ts";
 
 export const OPENAI_EMULATOR_HEADER = "foxeo-openai-emulator";
 /** OpenAI's request size limit for audio (26214400 bytes). */
@@ -96,13 +97,6 @@ function errorResponse(e: ApiError, headers: Record<string, string> = {}): Respo
   );
 }
 
-let ffprobeInstalled: Promise<boolean> | undefined;
-function hasFfprobe(): Promise<boolean> {
-  ffprobeInstalled ??= new Deno.Command("ffprobe", { args: ["-version"], stdout: "null" })
-    .output().then((o) => o.success, () => false);
-  return ffprobeInstalled;
-}
-
 /** Codec types and duration of a file as ffprobe reads it; null when it cannot. */
 async function ffprobe(
   bytes: Uint8Array,
@@ -112,22 +106,12 @@ async function ffprobe(
   try {
     const path = `${dir}/upload.${ext}`;
     await Deno.writeFile(path, bytes);
-    const out = await new Deno.Command("ffprobe", {
-      args: [
-        "-v",
-        "error",
-        "-show_entries",
-        "stream=codec_type:format=duration",
-        "-of",
-        "json",
-        path,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) return null;
-    const json = JSON.parse(new TextDecoder().decode(out.stdout));
-    const streams = (json.streams ?? []).map((s: { codec_type: string }) => s.codec_type);
+    const { success, json } = await ffprobeJson<{
+      streams?: { codec_type: string }[];
+      format?: { duration?: string };
+    }>(path, "stream=codec_type:format=duration");
+    if (!success) return null;
+    const streams = (json.streams ?? []).map((s) => s.codec_type);
     return { streams, duration: Number(json.format?.duration ?? NaN) };
   } catch {
     return null;

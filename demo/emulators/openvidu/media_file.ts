@@ -3,6 +3,7 @@
 // pass after a COMPOSED recording, its resolution, frame rate and whether it has audio.
 // ffprobe is used when installed; otherwise the mp4 boxes are read directly (moov may be at
 // the end of the file, as in OpenVidu's recordings, so only box headers and moov are read).
+import { ffprobeJson } from "../ffprobe.ts";
 
 export interface MediaInfo {
   path: string;
@@ -42,26 +43,11 @@ async function probe(path: string, size: number): Promise<MediaInfo> {
 }
 
 export async function probeWithFfprobe(path: string, size: number): Promise<MediaInfo> {
-  const out = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-show_entries",
-      "format=duration:stream=codec_type,width,height,r_frame_rate",
-      "-of",
-      "json",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) {
-    throw new Error(`ffprobe cannot read ${path}: ${new TextDecoder().decode(out.stderr).trim()}`);
-  }
-  const json = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  const { success, json, stderr } = await ffprobeJson<{
     format?: { duration?: string };
     streams?: { codec_type?: string; width?: number; height?: number; r_frame_rate?: string }[];
-  };
+  }>(path, "format=duration:stream=codec_type,width,height,r_frame_rate");
+  if (!success) throw new Error(`ffprobe cannot read ${path}: ${stderr.trim()}`);
   const video = json.streams?.find((s) => s.codec_type === "video");
   const audio = json.streams?.find((s) => s.codec_type === "audio");
   const duration = Number(json.format?.duration);

@@ -376,13 +376,7 @@ export class OpenViduModel {
     connection.clientData = client.clientData ?? "";
     this.#log(`${connection.connectionId} joined ${sessionId}`);
     this.#emit(session, connection.activeAt, {
-      participantId: connection.connectionId,
-      connectionId: connection.connectionId,
-      location: "unknown",
-      ip: connection.ip,
-      platform: connection.platform,
-      clientData: connection.clientData,
-      serverData: connection.properties.data,
+      ...this.#participantFields(connection),
       event: "participantJoined",
     });
     return connection;
@@ -713,6 +707,19 @@ export class OpenViduModel {
     return this.activeConnections(session).filter((c) => c.publisher).length;
   }
 
+  /** The participant fields of participantJoined/participantLeft (§3.3). */
+  #participantFields(connection: Connection) {
+    return {
+      participantId: connection.connectionId,
+      connectionId: connection.connectionId,
+      location: "unknown",
+      ip: connection.ip,
+      platform: connection.platform,
+      clientData: connection.clientData,
+      serverData: connection.properties.data,
+    };
+  }
+
   #mediaFields(stream: Stream) {
     const m = stream.media;
     return {
@@ -778,13 +785,7 @@ export class OpenViduModel {
     this.#log(`${connection.connectionId} left ${session.sessionId} (${reason})`);
     this.#emit(session, now, {
       ...this.#ended(connection.activeAt ?? now, now, reason),
-      participantId: connection.connectionId,
-      connectionId: connection.connectionId,
-      location: "unknown",
-      ip: connection.ip,
-      platform: connection.platform,
-      clientData: connection.clientData,
-      serverData: connection.properties.data,
+      ...this.#participantFields(connection),
       event: "participantLeft",
     });
   }

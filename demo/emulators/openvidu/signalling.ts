@@ -629,7 +629,9 @@ export class Signalling {
     return owner as Connection & { publisher: Stream };
   }
 
-  #mediaOf(owner: Connection & { publisher: Stream }): void {
+  /** The publisher `sender` names, when its stream carries media a subscriber can receive. */
+  #mediaSender(me: Connection, sender: string): Connection & { publisher: Stream } {
+    const owner = this.#sender(me, sender);
     if (!this.#byConnection.has(owner.connectionId)) {
       throw new RpcError(
         CODE.notStreaming,
@@ -637,6 +639,7 @@ export class Signalling {
           `carries no media`,
       );
     }
+    return owner;
   }
 
   async #receiveVideoFrom(
@@ -644,8 +647,7 @@ export class Signalling {
     me: Connection,
     p: z.output<typeof ReceiveVideo>,
   ): Promise<Params> {
-    const owner = this.#sender(me, p.sender);
-    this.#mediaOf(owner);
+    const owner = this.#mediaSender(me, p.sender);
     const streamId = owner.publisher.streamId;
     if (p.sdpOffer) {
       const { sdpAnswer } = await this.#relay.subscribe(
@@ -671,8 +673,7 @@ export class Signalling {
     me: Connection,
     p: z.output<typeof ReceiveVideo>,
   ): Promise<Params> {
-    const owner = this.#sender(me, p.sender);
-    this.#mediaOf(owner);
+    const owner = this.#mediaSender(me, p.sender);
     const streamId = owner.publisher.streamId;
     return await this.#relay.prepareSubscribe(
       me.connectionId,
@@ -702,8 +703,7 @@ export class Signalling {
         this.#peerCallbacks(rpc, me.connectionId, p.stream),
       );
     }
-    const owner = this.#sender(me, p.stream);
-    this.#mediaOf(owner);
+    const owner = this.#mediaSender(me, p.stream);
     if (p.forciblyReconnect) {
       await this.#relay.completeSubscribe(me.connectionId, p.stream, sdp);
       return {};

@@ -3,6 +3,7 @@
 // that is fenced on the lease owner, so a worker that stalled past its lease and lost the
 // row to another cannot overwrite that one's progress. A worker that dies simply stops
 // renewing: when the lease expires, the next claim takes the row again.
+import type postgres from "postgres";
 import type { Database, Sql, Tx } from "../db.ts";
 import type { ChunkPlan } from "./audio.ts";
 import type { Segment } from "./subtitles.ts";
@@ -75,22 +76,28 @@ export async function claimJob(
   return rows[0] ?? null;
 }
 
-/** One fenced update: throws LeaseLost when the row is no longer ours. */
+/**
+ * One fenced update of the job's row, `set` giving the assignments: it only applies while
+ * `owner` holds the lease, and throws LeaseLost when the row is no longer ours.
+ */
 async function fenced(
   tx: Tx | Sql,
-  id: string,
-  _owner: string,
-  update: (tx: Tx | Sql) => PromiseLike<readonly unknown[]>,
+  job: RecordingJob,
+  owner: string,
+  set: (tx: Tx | Sql) => postgres.Fragment,
 ) {
-  const rows = await update(tx);
-  if (rows.length === 0) throw new LeaseLost(id);
+  const rows = await tx`update visio.meeting_recordings set ${set(tx)}
+                        where id = ${job.id} and lease_owner = ${owner} returning id`;
+  if (rows.length === 0) throw new LeaseLost(job.id);
 }
 
 export function renewLease(db: Database, job: RecordingJob, owner: string, leaseMs: number) {
-  return fenced(db.sql, job.id, owner, (tx) =>
-    tx`update visio.meeting_recordings
-       set lease_expires_at = now() + ${ms(leaseMs)}::interval
-       where id = ${job.id} and lease_owner = ${owner} returning id`);
+  return fenced(
+    db.sql,
+    job,
+    owner,
+    (tx) => tx`lease_expires_at = now() + ${ms(leaseMs)}::interval`,
+  );
 }
 
 export function saveTransferProgress(
@@ -100,13 +107,11 @@ export function saveTransferProgress(
   leaseMs: number,
   progress: { offset: number; size: number; resume: string },
 ) {
-  return fenced(db.sql, job.id, owner, (tx) =>
-    tx`update visio.meeting_recordings
-       set status = 'uploading', transfer_offset = ${progress.offset},
-           transfer_resume = ${progress.resume}, size_bytes = ${progress.size},
-           transfer_attempts = 0, error = null,
-           lease_expires_at = now() + ${ms(leaseMs)}::interval
-       where id = ${job.id} and lease_owner = ${owner} returning id`);
+  return fenced(db.sql, job, owner, (tx) =>
+    tx`status = 'uploading',
+       transfer_offset = ${progress.offset}, transfer_resume = ${progress.resume},
+       size_bytes = ${progress.size}, transfer_attempts = 0, error = null,
+       lease_expires_at = now() + ${ms(leaseMs)}::interval`);
 }
 
 export function completeTransfer(
@@ -115,12 +120,10 @@ export function completeTransfer(
   owner: string,
   done: { size: number; videoPath: string },
 ) {
-  return fenced(db.sql, job.id, owner, (tx) =>
-    tx`update visio.meeting_recordings
-       set status = 'ready', size_bytes = ${done.size}, transfer_offset = ${done.size},
-           video_path = ${done.videoPath}, transfer_resume = null, transfer_attempts = 0,
-           error = null
-       where id = ${job.id} and lease_owner = ${owner} returning id`);
+  return fenced(db.sql, job, owner, (tx) =>
+    tx`status = 'ready', size_bytes = ${done.size},
+       transfer_offset = ${done.size}, video_path = ${done.videoPath},
+       transfer_resume = null, transfer_attempts = 0, error = null`);
 }
 
 /** Fix the chunk plan and mark the transcription as processing. */
@@ -131,11 +134,10 @@ export function startTranscription(
   plan: ChunkPlan[],
   durationSeconds: number,
 ) {
-  return fenced(db.sql, job.id, owner, (tx) =>
-    tx`update visio.meeting_recordings
-       set transcription_status = 'processing', transcription_plan = ${tx.json(plan as never)},
-           duration_seconds = coalesce(duration_seconds, ${durationSeconds})
-       where id = ${job.id} and lease_owner = ${owner} returning id`);
+  return fenced(db.sql, job, owner, (tx) =>
+    tx`transcription_status = 'processing',
+       transcription_plan = ${tx.json(plan as never)},
+       duration_seconds = coalesce(duration_seconds, ${durationSeconds})`);
 }
 
 /** Store one transcribed chunk and move the progress past it, in one transaction. */
@@ -154,12 +156,10 @@ export function saveChunk(
   },
 ) {
   return db.asService(async (tx) => {
-    await fenced(tx, job.id, owner, (t) =>
-      t`update visio.meeting_recordings
-        set transcription_chunks_done = greatest(transcription_chunks_done, ${chunk.index + 1}),
-            transcription_attempts = 0, transcription_error = null,
-            lease_expires_at = now() + ${ms(leaseMs)}::interval
-        where id = ${job.id} and lease_owner = ${owner} returning id`);
+    await fenced(tx, job, owner, (t) =>
+      t`transcription_attempts = 0, transcription_error = null,
+        transcription_chunks_done = greatest(transcription_chunks_done, ${chunk.index + 1}),
+        lease_expires_at = now() + ${ms(leaseMs)}::interval`);
     await tx`
       insert into visio.recording_transcript_chunks
         (recording_id, chunk_index, start_seconds, end_seconds, text, segments, audio_bytes)
@@ -192,12 +192,11 @@ export function completeTranscription(
   owner: string,
   paths: { srt: string; vtt: string },
 ) {
-  return fenced(db.sql, job.id, owner, (tx) =>
-    tx`update visio.meeting_recordings
-       set transcription_status = 'completed', srt_path = ${paths.srt}, vtt_path = ${paths.vtt},
-           transcription_error = null, transcription_attempts = 0,
-           lease_owner = null, lease_expires_at = null
-       where id = ${job.id} and lease_owner = ${owner} returning id`);
+  return fenced(db.sql, job, owner, (tx) =>
+    tx`transcription_status = 'completed',
+       srt_path = ${paths.srt}, vtt_path = ${paths.vtt},
+       transcription_error = null, transcription_attempts = 0,
+       lease_owner = null, lease_expires_at = null`);
 }
 
 /** Give the row back; it is due again after `delayMs` (0: at once, more work is waiting). */
@@ -234,33 +233,25 @@ export async function recordFailure(
   const final = !failure.retryable || attempt >= policy.maxAttempts;
   const retryInMs = final ? 0 : policy.backoffMs(attempt);
   const tries = `attempt ${attempt} of ${policy.maxAttempts}`;
-  await fenced(db.sql, job.id, owner, (tx) => {
+  await fenced(db.sql, job, owner, (tx) => {
     if (phase === "transfer") {
       return final
-        ? tx`update visio.meeting_recordings
-             set status = 'failed', error = ${failure.message}, transfer_attempts = ${attempt},
-                 transcription_status = 'failed',
-                 transcription_error = ${`The recording could not be copied from OpenVidu (${tries}): ${failure.message}`},
-                 lease_owner = null, lease_expires_at = null
-             where id = ${job.id} and lease_owner = ${owner} returning id`
-        : tx`update visio.meeting_recordings
-             set error = ${failure.message}, transfer_attempts = ${attempt},
-                 next_attempt_at = now() + ${ms(retryInMs)}::interval,
-                 lease_owner = null, lease_expires_at = null
-             where id = ${job.id} and lease_owner = ${owner} returning id`;
+        ? tx`status = 'failed', error = ${failure.message}, transfer_attempts = ${attempt},
+               transcription_status = 'failed',
+               transcription_error = ${`The recording could not be copied from OpenVidu (${tries}): ${failure.message}`},
+               lease_owner = null, lease_expires_at = null`
+        : tx`error = ${failure.message}, transfer_attempts = ${attempt},
+               next_attempt_at = now() + ${ms(retryInMs)}::interval,
+               lease_owner = null, lease_expires_at = null`;
     }
     return final
-      ? tx`update visio.meeting_recordings
-           set transcription_status = 'failed', transcription_attempts = ${attempt},
-               transcription_error = ${`${failure.message} (${tries})`},
-               lease_owner = null, lease_expires_at = null
-           where id = ${job.id} and lease_owner = ${owner} returning id`
-      : tx`update visio.meeting_recordings
-           set transcription_status = 'processing', transcription_attempts = ${attempt},
-               transcription_error = ${`${failure.message} (${tries}; retrying)`},
-               next_attempt_at = now() + ${ms(retryInMs)}::interval,
-               lease_owner = null, lease_expires_at = null
-           where id = ${job.id} and lease_owner = ${owner} returning id`;
+      ? tx`transcription_status = 'failed', transcription_attempts = ${attempt},
+             transcription_error = ${`${failure.message} (${tries})`},
+             lease_owner = null, lease_expires_at = null`
+      : tx`transcription_status = 'processing', transcription_attempts = ${attempt},
+             transcription_error = ${`${failure.message} (${tries}; retrying)`},
+             next_attempt_at = now() + ${ms(retryInMs)}::interval,
+             lease_owner = null, lease_expires_at = null`;
   });
   return { final, attempt, retryInMs };
 }

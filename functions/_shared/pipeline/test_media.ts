@@ -1,6 +1,7 @@
 // Test support for media: the committed fixture, generated long recordings (cached under
 // .data/test-media, never committed), range readers that record what they read, and ffmpeg
 // checks that skip cleanly where ffmpeg is not installed.
+import { ffprobeJson, hasFfprobe } from "../../../demo/emulators/ffprobe.ts";
 import { makeLargeRecording } from "../../../demo/fixtures/make_large_recording.ts";
 import type { ReadRange } from "./audio.ts";
 
@@ -28,18 +29,8 @@ export function fileReader(path: string, log?: [number, number][]): ReadRange {
   };
 }
 
-let ffmpegChecked: boolean | undefined;
-export async function hasFfmpeg(): Promise<boolean> {
-  if (ffmpegChecked === undefined) {
-    try {
-      ffmpegChecked = (await new Deno.Command("ffprobe", { args: ["-version"], stdout: "null" })
-        .output()).success;
-    } catch {
-      ffmpegChecked = false;
-    }
-  }
-  return ffmpegChecked;
-}
+/** Whether the ffmpeg tools run here (checked once): tests that need them skip otherwise. */
+export const hasFfmpeg = hasFfprobe;
 
 export interface Probe {
   streams: { codec_type: string; codec_name: string }[];
@@ -53,20 +44,10 @@ export async function probeAndDecode(bytes: Uint8Array, name = "chunk.m4a"): Pro
   const path = `${dir}/${name}`;
   try {
     await Deno.writeFile(path, bytes);
-    const probe = await new Deno.Command("ffprobe", {
-      args: [
-        "-v",
-        "error",
-        "-show_entries",
-        "stream=codec_type,codec_name:format=duration",
-        "-of",
-        "json",
-        path,
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const json = JSON.parse(new TextDecoder().decode(probe.stdout) || "{}");
+    const { json } = await ffprobeJson<{
+      streams?: Probe["streams"];
+      format?: { duration?: string };
+    }>(path, "stream=codec_type,codec_name:format=duration");
     const decode = await new Deno.Command("ffmpeg", {
       args: ["-v", "error", "-xerror", "-i", path, "-f", "null", "-"],
       stdout: "null",

@@ -13,7 +13,7 @@ import type { MediaKind, SdpCodec } from "./sdp_codecs.ts";
 import {
   asDtlsServer,
   type CandidateInit,
-  type PeerCallbacks,
+  type LegOptions,
   type RelayLogger,
   RelayPeer,
 } from "./relay_peer.ts";
@@ -27,12 +27,6 @@ export type RtpSink = (kind: MediaKind, packet: RtpPacket) => void;
  * that lost a frame often ask at the same moment). Past it, the request is sent again.
  */
 const KEYFRAME_WAIT_MS = 300;
-
-export interface PublicationOptions {
-  machine: ReadonlySet<string>;
-  log: RelayLogger;
-  callbacks: PeerCallbacks;
-}
 
 export class Publication {
   readonly streamId: string;
@@ -50,7 +44,7 @@ export class Publication {
   constructor(
     streamId: string,
     codecs: Map<MediaKind, SdpCodec>,
-    options: PublicationOptions,
+    options: LegOptions,
   ) {
     this.streamId = streamId;
     this.codecs = codecs;

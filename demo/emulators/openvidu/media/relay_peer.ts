@@ -46,6 +46,9 @@ export interface PeerOptions {
   callbacks: PeerCallbacks;
 }
 
+/** What a publication or a subscription hands through to its RelayPeer unchanged. */
+export type LegOptions = Pick<PeerOptions, "machine" | "log" | "callbacks">;
+
 /**
  * The relay's answers make it the DTLS server (`a=setup:passive`). werift answers
  * `a=setup:active` by default, and as a DTLS client it failed about every second handshake

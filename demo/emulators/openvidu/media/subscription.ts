@@ -15,7 +15,7 @@ import { toWerift } from "./publication.ts";
 import {
   asDtlsServer,
   type CandidateInit,
-  type PeerCallbacks,
+  type LegOptions,
   type RelayLogger,
   RelayPeer,
 } from "./relay_peer.ts";
@@ -35,12 +35,6 @@ const FIR_FMT = 4;
 /** The feedback the relay acts on downstream: retransmissions and keyframe requests. */
 const DOWNSTREAM_FEEDBACK = new Set(["nack", "nack pli", "ccm fir"]);
 
-export interface SubscriptionOptions {
-  machine: ReadonlySet<string>;
-  log: RelayLogger;
-  callbacks: PeerCallbacks;
-}
-
 export class Subscription {
   readonly subscriberId: string;
   #publication: Publication;
@@ -52,7 +46,7 @@ export class Subscription {
   #detach?: () => void;
   #log: RelayLogger;
 
-  constructor(subscriberId: string, publication: Publication, options: SubscriptionOptions) {
+  constructor(subscriberId: string, publication: Publication, options: LegOptions) {
     this.subscriberId = subscriberId;
     this.#publication = publication;
     this.#log = options.log;
