@@ -46,26 +46,28 @@ export function invalidState(verb: string, meeting: Pick<MeetingRow, "title" | "
   );
 }
 
+/** The meeting a query found, or not_found (RLS hides another client's meetings). */
+function found(meeting: MeetingRow | null, id: string): MeetingRow {
+  if (!meeting) throw new AppError("not_found", `Meeting ${id} not found`);
+  return meeting;
+}
+
 /** The meeting as the caller may see it (RLS), or not_found. */
 export async function visibleMeeting(
   db: Database,
   principal: Principal,
   id: string,
 ): Promise<MeetingRow> {
-  const meeting = await db.asUser(principal, (tx) => getMeeting(tx, id));
-  if (!meeting) throw new AppError("not_found", `Meeting ${id} not found`);
-  return meeting;
+  return found(await db.asUser(principal, (tx) => getMeeting(tx, id)), id);
 }
 
-/** The meeting the operator is about to `verb`: visible, operator only, and still `from`. */
-async function meetingToMove(
-  db: Database,
+/** The meeting the operator is about to `verb`: operator only, and still `from`. */
+function checkMove(
+  meeting: MeetingRow,
   principal: Principal,
-  id: string,
   verb: string,
   from: MeetingStatus,
-): Promise<MeetingRow> {
-  const meeting = await visibleMeeting(db, principal, id);
+): MeetingRow {
   if (principal.role !== "operator") {
     throw new AppError("forbidden", `Only the operator can ${verb} a meeting`);
   }
@@ -74,10 +76,11 @@ async function meetingToMove(
 }
 
 /**
- * from → to for a meeting that needs no OpenVidu call first, as a compare-and-set: when
- * someone else moved it meanwhile, invalid_state names the status it has now.
+ * from → to for a meeting that needs no OpenVidu call first, in one transaction: the check,
+ * then a compare-and-set; when someone else moved it meanwhile, invalid_state names the
+ * status it has now.
  */
-async function moveOrExplain(
+function moveOrExplain(
   db: Database,
   principal: Principal,
   id: string,
@@ -85,10 +88,12 @@ async function moveOrExplain(
   from: MeetingStatus,
   to: MeetingStatus,
 ): Promise<MeetingRow> {
-  await meetingToMove(db, principal, id, verb, from);
-  const moved = await db.asUser(principal, (tx) => moveMeeting(tx, id, from, to));
-  if (!moved) throw invalidState(verb, await visibleMeeting(db, principal, id));
-  return moved;
+  return db.asUser(principal, async (tx) => {
+    checkMove(found(await getMeeting(tx, id), id), principal, verb, from);
+    const moved = await moveMeeting(tx, id, from, to);
+    if (moved) return moved;
+    throw invalidState(verb, found(await getMeeting(tx, id), id));
+  });
 }
 
 /** Rephrase an OpenVidu failure for this meeting, keeping its status and retry hint. */
@@ -108,7 +113,12 @@ export async function startMeeting(
   id: string,
   log: Logger,
 ): Promise<MeetingRow> {
-  const meeting = await meetingToMove(deps.db, principal, id, "start", "scheduled");
+  const meeting = checkMove(
+    await visibleMeeting(deps.db, principal, id),
+    principal,
+    "start",
+    "scheduled",
+  );
 
   const sessionId = openviduSessionId(meeting.id);
   try {
