@@ -672,14 +672,7 @@ export class OpenViduModel {
       object: "recording",
       name: r.name,
       outputMode: r.outputMode,
-      ...(composedVideo(r)
-        ? {
-          resolution: r.resolution,
-          frameRate: r.frameRate,
-          recordingLayout: r.recordingLayout,
-          ...(r.recordingLayout === "CUSTOM" ? { customLayout: r.customLayout } : {}),
-        }
-        : {}),
+      ...composedFields(r, { keepEmptyCustomLayout: true }),
       sessionId: r.sessionId,
       createdAt: r.createdAt,
       size: r.size,
@@ -904,16 +897,7 @@ export class OpenViduModel {
       id: r.id,
       name: r.name,
       outputMode: r.outputMode,
-      ...(composedVideo(r)
-        ? {
-          resolution: r.resolution,
-          frameRate: r.frameRate,
-          recordingLayout: r.recordingLayout,
-          ...(r.recordingLayout === "CUSTOM" && r.customLayout
-            ? { customLayout: r.customLayout }
-            : {}),
-        }
-        : {}),
+      ...composedFields(r, { keepEmptyCustomLayout: false }),
       hasAudio: r.hasAudio,
       hasVideo: r.hasVideo,
       size: r.size,
@@ -955,6 +939,24 @@ export class OpenViduModel {
 
 const composedVideo = (r: { outputMode: OutputMode; hasVideo: boolean }) =>
   r.outputMode !== "INDIVIDUAL" && r.hasVideo;
+
+/**
+ * A recording's COMPOSED video fields (none for INDIVIDUAL or audio-only). The REST answer
+ * carries `customLayout` with every CUSTOM layout; the webhook event only when it is set.
+ */
+function composedFields(
+  r: Recording,
+  { keepEmptyCustomLayout }: { keepEmptyCustomLayout: boolean },
+) {
+  if (!composedVideo(r)) return {};
+  const custom = r.recordingLayout === "CUSTOM" && (keepEmptyCustomLayout || r.customLayout);
+  return {
+    resolution: r.resolution,
+    frameRate: r.frameRate,
+    recordingLayout: r.recordingLayout,
+    ...(custom ? { customLayout: r.customLayout } : {}),
+  };
+}
 
 /** defaultRecordingProperties as the session JSON holds them (§1.3: only applicable fields). */
 export function recordingPropertiesJson(p: RecordingProperties) {
