@@ -47,10 +47,12 @@ export function buildFunctions(services: Services): ServedFunctions {
   const storageApp = pipeline.storageApp;
   return {
     apps,
-    handler: (request) =>
-      storageApp && new URL(request.url).pathname.startsWith("/storage/")
+    handler: (request) => {
+      const url = new URL(request.url);
+      return storageApp && url.pathname.startsWith("/storage/")
         ? storageApp.fetch(request)
-        : functions(request),
+        : functions(request, url);
+    },
     worker: pipeline.worker,
     stop: () => pipeline.stop(),
   };
@@ -58,8 +60,7 @@ export function buildFunctions(services: Services): ServedFunctions {
 
 /** Route /functions/v1/<name>/<rest> to the app `<name>` as /<name>/<rest>. */
 export function functionsHandler(apps: Record<string, FunctionApp>) {
-  return (request: Request): Response | Promise<Response> => {
-    const url = new URL(request.url);
+  return (request: Request, url = new URL(request.url)): Response | Promise<Response> => {
     const m = /^\/functions\/v1\/([A-Za-z0-9_-]+)(\/.*)?$/.exec(url.pathname);
     const app = m ? apps[m[1]] : undefined;
     if (!m || !app) {
